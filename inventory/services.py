@@ -1,0 +1,231 @@
+"""Every change to stock goes through these functions.
+
+Counters change with guarded ``F()`` updates, never read-then-write; the database CHECK
+constraints (``0 <= reserved <= on_hand``) hold the invariant whatever happens. Every change
+writes a ``StockMovement`` in the same transaction. Functions that touch several stock rows lock
+them in primary-key order, so two multi-line orders can never deadlock each other.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils.translation import gettext as _
+
+from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
+
+
+class StockError(Exception):
+    """A stock change was refused; ``message`` is for people, ``code`` for programs."""
+
+    code = "stock_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InsufficientStock(StockError):
+    code = "out_of_stock"
+
+    def __init__(self, message: str, shortages: dict[int, int] | None = None):
+        super().__init__(message)
+        #: stock level id -> units available when the change was refused
+        self.shortages = shortages or {}
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """A quantity against one stock row."""
+
+    stock_level_id: int
+    quantity: int
+
+
+def _merged(lines: Sequence[StockLine]) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise StockError(_("数量必须大于 0"))
+        merged[line.stock_level_id] = merged.get(line.stock_level_id, 0) + line.quantity
+    return merged
+
+
+def _per_row(quantities: dict[int, int]) -> Case:
+    return Case(
+        *(When(pk=pk, then=Value(qty)) for pk, qty in quantities.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _guarded_update(quantities: dict[int, int], guard, **changes) -> int:
+    """One UPDATE over all rows, each row updated only if ``guard(qty)`` holds for it.
+
+    The rows are locked in primary-key order by a ``SELECT ... ORDER BY id FOR UPDATE``
+    subquery inside the same statement, so concurrent multi-row updates queue instead of
+    deadlocking. Returns the number of rows updated.
+    """
+    condition = Q()
+    for pk, qty in quantities.items():
+        condition |= Q(pk=pk) & guard(qty)
+    target = StockLevel.objects.filter(condition)
+    if len(quantities) > 1:
+        locked = StockLevel.objects.filter(pk__in=list(quantities)).order_by("pk").select_for_update()
+        target = target.filter(pk__in=locked.values("pk"))
+    return target.update(**changes)
+
+
+def _available(quantities: dict[int, int]) -> dict[int, int]:
+    return {
+        row["pk"]: row["on_hand"] - row["reserved"]
+        for row in StockLevel.objects.filter(pk__in=list(quantities)).values("pk", "on_hand", "reserved")
+    }
+
+
+def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor):
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            stock_level_id=pk,
+            delta_on_hand=on_hand * qty,
+            delta_reserved=reserved * qty,
+            reason=reason,
+            reference=reference,
+            actor=actor,
+        )
+        for pk, qty in sorted(quantities.items())
+    )
+
+
+def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
+    """Reserve every line or none (raises ``InsufficientStock``). Locks the rows in pk order.
+
+    A single row needs no savepoint: its guarded update either happens or changes nothing.
+    Several rows get one, so a partly applied update is rolled back before refusing.
+    """
+    quantities = _merged(lines)
+    with transaction.atomic(savepoint=len(quantities) > 1):
+        updated = _guarded_update(
+            quantities,
+            lambda qty: Q(on_hand__gte=F("reserved") + qty),
+            reserved=F("reserved") + _per_row(quantities),
+        )
+        if updated == len(quantities):
+            _write_movements(
+                quantities, MovementReason.RESERVE, on_hand=0, reserved=1, reference=reference, actor=actor
+            )
+        elif updated:
+            raise _shortage(quantities)
+    if updated != len(quantities):
+        raise _shortage(quantities)
+
+
+def _shortage(quantities: dict[int, int]) -> InsufficientStock:
+    available = _available(quantities)
+    return InsufficientStock(
+        _("库存不足"),
+        shortages={pk: available.get(pk, 0) for pk, qty in quantities.items() if available.get(pk, 0) < qty},
+    )
+
+
+def stock_release(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
+    """Give back reserved units (cancel, re-route). Locks the rows in pk order."""
+    quantities = _merged(lines)
+    with transaction.atomic():
+        updated = _guarded_update(
+            quantities,
+            lambda qty: Q(reserved__gte=qty),
+            reserved=F("reserved") - _per_row(quantities),
+        )
+        if updated != len(quantities):
+            raise StockError(_("释放数量超过已占用数量"))
+        _write_movements(quantities, MovementReason.RELEASE, on_hand=0, reserved=-1, reference=reference, actor=actor)
+
+
+def stock_ship(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
+    """Consume reserved units: they leave the building (on_hand and reserved both drop)."""
+    quantities = _merged(lines)
+    with transaction.atomic():
+        per_row = _per_row(quantities)
+        updated = _guarded_update(
+            quantities,
+            lambda qty: Q(reserved__gte=qty),
+            reserved=F("reserved") - per_row,
+            on_hand=F("on_hand") - per_row,
+        )
+        if updated != len(quantities):
+            raise StockError(_("出库数量超过已占用数量"))
+        _write_movements(quantities, MovementReason.SHIP, on_hand=-1, reserved=-1, reference=reference, actor=actor)
+
+
+def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
+    level, _created = StockLevel.objects.get_or_create(sku=sku, warehouse=warehouse)
+    return level
+
+
+def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None) -> StockLevel:
+    """Goods arrive: on_hand grows. Creates the stock row if this SKU is new to the warehouse."""
+    if quantity <= 0:
+        raise StockError(_("入库数量必须大于 0"))
+    with transaction.atomic():
+        level = _level_for(sku, warehouse)
+        StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
+        StockMovement.objects.create(
+            stock_level=level, delta_on_hand=quantity, reason=MovementReason.RECEIVE, reference=reference, actor=actor
+        )
+    level.refresh_from_db()
+    return level
+
+
+def stock_adjust(*, stock_level: StockLevel, delta: int, note: str, actor=None) -> StockLevel:
+    """Stock-take correction. Refused if it would leave less on hand than is reserved."""
+    if delta == 0:
+        raise StockError(_("调整数量不能为 0"))
+    if not note.strip():
+        raise StockError(_("请填写调整原因"))
+    with transaction.atomic():
+        updated = StockLevel.objects.filter(pk=stock_level.pk, on_hand__gte=F("reserved") - delta).update(
+            on_hand=F("on_hand") + delta
+        )
+        if not updated:
+            raise InsufficientStock(_("调整后在库数量将少于已占用数量"))
+        StockMovement.objects.create(
+            stock_level=stock_level, delta_on_hand=delta, reason=MovementReason.ADJUST, note=note.strip(), actor=actor
+        )
+    stock_level.refresh_from_db()
+    return stock_level
+
+
+def stock_transfer(
+    *, sku: Sku, source: Warehouse, destination: Warehouse, quantity: int, reference: str = "", actor=None
+) -> None:
+    """Move available units between warehouses. Locks both rows in pk order."""
+    if quantity <= 0:
+        raise StockError(_("调拨数量必须大于 0"))
+    if source.pk == destination.pk:
+        raise StockError(_("调出仓和调入仓不能相同"))
+    with transaction.atomic():
+        target = _level_for(sku, destination)
+        origin = StockLevel.objects.filter(sku=sku, warehouse=source).first()
+        if origin is None:
+            raise InsufficientStock(_("调出仓没有该商品"))
+        list(StockLevel.objects.filter(pk__in=[origin.pk, target.pk]).order_by("pk").select_for_update())
+        taken = StockLevel.objects.filter(pk=origin.pk, on_hand__gte=F("reserved") + quantity).update(
+            on_hand=F("on_hand") - quantity
+        )
+        if not taken:
+            raise InsufficientStock(_("调出仓可用库存不足"))
+        StockLevel.objects.filter(pk=target.pk).update(on_hand=F("on_hand") + quantity)
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    stock_level=origin, delta_on_hand=-quantity, reason=MovementReason.TRANSFER_OUT,
+                    reference=reference, actor=actor,
+                ),
+                StockMovement(
+                    stock_level=target, delta_on_hand=quantity, reason=MovementReason.TRANSFER_IN,
+                    reference=reference, actor=actor,
+                ),
+            ]
+        )

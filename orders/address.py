@@ -1,0 +1,25 @@
+"""Address helpers."""
+
+_PROVINCE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+
+
+def normalize_province(name: str) -> str:
+    """'浙江省' and '浙江' are the same province; so are '广西壮族自治区' and '广西'."""
+    name = (name or "").strip()
+    for suffix in _PROVINCE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def mask_phone(phone: str) -> str:
+    """'13812341234' -> '138****1234'."""
+    phone = phone or ""
+    if len(phone) >= 7:
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "*" * len(phone)
+
+
+def mask_street(street: str) -> str:
+    street = street or ""
+    return f"{street[:3]}****" if street else ""

@@ -1,0 +1,113 @@
+"""The intake draft: what any channel hands to ``order_intake``."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+MAX_LINES = 500
+
+
+class DraftInvalid(Exception):
+    """The draft itself is malformed; nothing was written. ``errors`` maps a field path to a message."""
+
+    code = "invalid_draft"
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    sku_code: str
+    quantity: int
+    unit_price: Decimal = Decimal("0")
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str = ""
+    phone: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    street: str = ""
+
+    def missing_parts(self) -> list[str]:
+        """Address parts a carrier cannot do without."""
+        labels = {"province": _("省"), "city": _("市"), "street": _("详细地址")}
+        return [label for name, label in labels.items() if not getattr(self, name).strip()]
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """One platform order, as any channel adapter, import or API call describes it."""
+
+    channel: str
+    external_id: str
+    recipient: Recipient
+    lines: tuple[DraftLine, ...]
+    paid: bool = False
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    promised_ship_at: datetime | None = None
+    shipping_fee: Decimal = Decimal("0")
+    discount_amount: Decimal = Decimal("0")
+    paid_amount: Decimal | None = None
+    currency: str = "CNY"
+    buyer_note: str = ""
+    seller_note: str = ""
+    priority: int = 0
+    data: dict = field(default_factory=dict)
+
+    @property
+    def goods_amount(self) -> Decimal:
+        return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
+
+    def validate(self) -> None:
+        """Raise ``DraftInvalid`` listing every malformed field. Writes nothing."""
+        errors: dict[str, str] = {}
+        if not str(self.channel or "").strip():
+            errors["channel"] = _("缺少渠道")
+        if not str(self.external_id or "").strip():
+            errors["external_id"] = _("缺少平台订单号")
+        elif len(self.external_id) > 64:
+            errors["external_id"] = _("平台订单号不能超过 64 个字符")
+        if not self.lines:
+            errors["lines"] = _("订单至少要有一行商品")
+        elif len(self.lines) > MAX_LINES:
+            errors["lines"] = _("一张订单最多 %(n)d 行") % {"n": MAX_LINES}
+        for i, line in enumerate(self.lines):
+            if not str(line.sku_code or "").strip():
+                errors[f"lines[{i}].sku_code"] = _("缺少商家编码")
+            if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
+                errors[f"lines[{i}].quantity"] = _("数量必须是正整数")
+            if not _is_money(line.unit_price):
+                errors[f"lines[{i}].unit_price"] = _("单价必须是不小于 0 的金额")
+        for name in ("shipping_fee", "discount_amount"):
+            if not _is_money(getattr(self, name)):
+                errors[name] = _("金额必须是不小于 0 的数字")
+        if self.paid_amount is not None and not _is_money(self.paid_amount):
+            errors["paid_amount"] = _("金额必须是不小于 0 的数字")
+        if self.priority not in (0, 1, 2):
+            errors["priority"] = _("优先级只能是 0、1、2")
+        for name in ("placed_at", "paid_at", "promised_ship_at"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                errors[name] = _("时间必须带时区")
+        if errors:
+            raise DraftInvalid(errors)
+
+
+def _is_money(value) -> bool:
+    if not isinstance(value, Decimal):
+        return False
+    try:
+        return value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01")) and value < Decimal(
+            "10000000000"
+        )
+    except InvalidOperation:
+        return False

@@ -1,0 +1,235 @@
+"""The order: customer, order, lines, platform sources, events, numbering."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from orders.states import (
+    CANCELLABLE,
+    HOLDABLE,
+    HoldReason,
+    OrderStatus,
+    release_target,
+)
+
+
+class Customer(models.Model):
+    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    phone = models.CharField(_("手机"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 0, _("普通")
+    HIGH = 1, _("加急")
+    URGENT = 2, _("特急")
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """An order from any channel. Its status changes only through ``orders.services``."""
+
+    number = models.CharField(_("订单号"), max_length=32, unique=True)
+    channel = models.ForeignKey(
+        "channels.Channel", on_delete=models.PROTECT, related_name="orders", verbose_name=_("渠道")
+    )
+    status = FSMField(
+        _("状态"), default=OrderStatus.PENDING_PAYMENT, choices=OrderStatus.choices, protected=True, db_index=True
+    )
+    hold_reason = models.CharField(_("挂起原因"), max_length=24, choices=HoldReason.choices, blank=True)
+    hold_note = models.CharField(_("挂起说明"), max_length=500, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders", verbose_name=_("客户")
+    )
+    recipient_name = models.CharField(_("收货人"), max_length=100, blank=True)
+    phone = models.CharField(_("手机"), max_length=32, blank=True, db_index=True)
+    province = models.CharField(_("省"), max_length=32, blank=True)
+    city = models.CharField(_("市"), max_length=32, blank=True)
+    district = models.CharField(_("区/县"), max_length=32, blank=True)
+    street = models.CharField(_("详细地址"), max_length=300, blank=True)
+    buyer_note = models.CharField(_("买家留言"), max_length=500, blank=True)
+    seller_note = models.CharField(_("卖家备注"), max_length=500, blank=True)
+    priority = models.PositiveSmallIntegerField(_("配送优先级"), choices=Priority.choices, default=Priority.NORMAL)
+    currency = models.CharField(_("币种"), max_length=3, default="CNY")
+    goods_amount = models.DecimalField(_("商品金额"), max_digits=12, decimal_places=2, default=0)
+    shipping_fee = models.DecimalField(_("运费"), max_digits=12, decimal_places=2, default=0)
+    discount_amount = models.DecimalField(_("优惠"), max_digits=12, decimal_places=2, default=0)
+    paid_amount = models.DecimalField(_("实付金额"), max_digits=12, decimal_places=2, default=0)
+    placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)
+    promised_ship_at = models.DateTimeField(_("承诺发货时间"), null=True, blank=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("发货仓"),
+    )
+    carrier = models.CharField(_("快递公司"), max_length=32, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-id"]
+        permissions = [
+            ("approve_order", _("可审核订单")),
+            ("hold_order", _("可挂起/解除挂起订单")),
+            ("cancel_order", _("可取消订单")),
+            ("view_pii", _("可查看完整手机号和地址")),
+        ]
+        indexes = [models.Index(fields=["channel", "status"]), models.Index(fields=["warehouse", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+    # Transitions: bodies touch only this row; the services lock, log and save.
+    @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PENDING_REVIEW)
+    def pay(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PENDING_REVIEW, target=OrderStatus.READY)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=HOLDABLE, target=OrderStatus.ON_HOLD)
+    def hold(self, reason: str = HoldReason.MANUAL, note: str = "") -> None:
+        self.hold_reason = reason
+        self.hold_note = note
+
+    @transition(
+        field=status,
+        source=OrderStatus.ON_HOLD,
+        target=GET_STATE(release_target, states=[OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_REVIEW]),
+    )
+    def release_hold(self) -> None:
+        self.hold_reason = ""
+        self.hold_note = ""
+
+    @transition(field=status, source=OrderStatus.READY, target=OrderStatus.PICKING)
+    def start_picking(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PICKING, target=OrderStatus.PACKED)
+    def pack(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PACKED, target=OrderStatus.SHIPPED)
+    def ship(self, carrier: str = "", tracking_number: str = "") -> None:
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+
+    @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED)
+    def deliver(self) -> None:
+        pass
+
+    @transition(field=status, source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], target=OrderStatus.COMPLETED)
+    def complete(self) -> None:
+        pass
+
+    @transition(field=status, source=CANCELLABLE, target=OrderStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("订单"))
+    sku = models.ForeignKey(
+        "inventory.Sku", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("SKU")
+    )
+    sku_code = models.CharField(_("商家编码"), max_length=64, help_text=_("渠道传来的编码，未匹配到 SKU 时保留原值"))
+    title = models.CharField(_("商品名称"), max_length=200, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"))
+    unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=2, default=0)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("分配仓"),
+    )
+    stock_level = models.ForeignKey(
+        "inventory.StockLevel", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("占用库存"),
+    )
+    reserved_quantity = models.PositiveIntegerField(_("已占用数量"), default=0)
+
+    class Meta:
+        verbose_name = _("订单明细")
+        verbose_name_plural = _("订单明细")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} × {self.quantity}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class OrderSource(models.Model):
+    """A platform order number this order came from (several after a merge)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sources", verbose_name=_("订单"))
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
+    external_id = models.CharField(_("平台订单号"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("平台订单号")
+        verbose_name_plural = _("平台订单号")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="ordersource_unique_channel_external_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code}:{self.external_id}"
+
+
+class OrderEvent(models.Model):
+    """Audit trail and outbox: every transition and every significant action on an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单"))
+    action = models.CharField(_("动作"), max_length=32, db_index=True)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=OrderStatus.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("订单事件")
+        verbose_name_plural = _("订单事件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action}"
+
+
+class OrderNumberSequence(models.Model):
+    """Last number handed out per local day; see ``orders.numbering``."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("订单号序列")
+        verbose_name_plural = _("订单号序列")

@@ -1,0 +1,65 @@
+"""Choose a warehouse for an order and reserve all of its lines there, all-or-nothing."""
+
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from inventory.models import Sku, StockLevel
+from inventory.services import InsufficientStock, StockLine, stock_reserve
+from orders.address import normalize_province
+
+
+@dataclass
+class Allocation:
+    warehouse_id: int
+    #: sku id -> stock level id in the chosen warehouse
+    stock_levels: dict[int, int]
+
+
+def resolve_skus(codes) -> dict[str, Sku]:
+    """Active SKUs by code, in one query."""
+    return {sku.code: sku for sku in Sku.objects.filter(code__in=set(codes), active=True)}
+
+
+def needs_by_sku(lines, skus: dict[str, Sku]) -> dict[int, int]:
+    """Quantities per SKU id; ``lines`` are draft or order lines (``sku_code``, ``quantity``)."""
+    needs: dict[int, int] = {}
+    for line in lines:
+        sku_id = skus[line.sku_code].pk
+        needs[sku_id] = needs.get(sku_id, 0) + line.quantity
+    return needs
+
+
+def allocate_and_reserve(*, needs: dict[int, int], province: str, reference: str, actor=None) -> Allocation | None:
+    """Reserve ``needs`` (sku id -> quantity) in one warehouse, or return None if none can take it.
+
+    Preference: a warehouse serving the province with every line in stock, then any warehouse with
+    every line in stock. Availability is read once; the reservation itself is the guarded update in
+    ``stock_reserve``, so a warehouse emptied by a concurrent order is simply skipped.
+    """
+    rows = StockLevel.objects.filter(
+        sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
+    ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
+    by_warehouse: dict[int, dict[int, int]] = {}
+    serves: dict[int, bool] = {}
+    wanted = normalize_province(province)
+    for level_id, sku_id, warehouse_id, on_hand, reserved, provinces in rows:
+        if on_hand - reserved >= needs[sku_id]:
+            by_warehouse.setdefault(warehouse_id, {})[sku_id] = level_id
+        serves[warehouse_id] = wanted in {normalize_province(p) for p in provinces or []}
+    candidates = sorted(
+        (wh for wh, levels in by_warehouse.items() if len(levels) == len(needs)),
+        key=lambda wh: (not serves[wh], wh),
+    )
+    for warehouse_id in candidates:
+        levels = by_warehouse[warehouse_id]
+        try:
+            stock_reserve(
+                lines=[StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()],
+                reference=reference,
+                actor=actor,
+            )
+        except InsufficientStock:
+            continue
+        return Allocation(warehouse_id=warehouse_id, stock_levels=levels)
+    return None

@@ -1,0 +1,195 @@
+"""Order transitions. Each one locks the order row, checks the state machine, applies the
+transition and its stock effect, and writes the ``OrderEvent``, all in one transaction.
+
+A second, concurrent transition on the same order waits for the row lock, then finds the order
+in its new status and is refused (``OrderActionRefused``); it is never silently lost.
+"""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed
+
+from inventory.services import StockLine, stock_release, stock_ship
+from orders.models import Order, OrderEvent, OrderLine
+from orders.drafts import Recipient
+from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
+from orders.services.errors import OrderActionRefused
+from orders.states import HoldReason, OrderStatus
+
+ACTION_LABELS = {
+    "pay": gettext_lazy("付款"),
+    "approve": gettext_lazy("审核"),
+    "hold": gettext_lazy("挂起"),
+    "release_hold": gettext_lazy("解除挂起"),
+    "start_picking": gettext_lazy("开始拣货"),
+    "pack": gettext_lazy("打包"),
+    "ship": gettext_lazy("发货"),
+    "deliver": gettext_lazy("签收"),
+    "complete": gettext_lazy("完成"),
+    "cancel": gettext_lazy("取消"),
+}
+
+
+def _transition(
+    order: Order | int,
+    name: str,
+    *,
+    actor,
+    note: str = "",
+    data: dict | None = None,
+    kwargs: dict | None = None,
+    effect: Callable[[Order], dict | None] | None = None,
+) -> Order:
+    order_id = order.pk if isinstance(order, Order) else order
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order_id)
+        method = getattr(locked, name)
+        if not can_proceed(method):
+            raise OrderActionRefused(
+                _("订单 %(number)s 当前状态为「%(status)s」，不能%(action)s")
+                % {"number": locked.number, "status": locked.get_status_display(), "action": ACTION_LABELS[name]},
+                code="transition_not_allowed",
+            )
+        from_status = locked.status
+        extra = effect(locked) if effect else None
+        method(**(kwargs or {}))
+        try:
+            locked.save()
+        except ConcurrentTransition as exc:
+            raise OrderActionRefused(_("订单已被其他人同时修改，请刷新后重试"), code="concurrent_change") from exc
+        OrderEvent.objects.create(
+            order=locked,
+            action=name,
+            from_status=from_status,
+            to_status=locked.status,
+            actor=actor,
+            note=note,
+            data={**(data or {}), **(extra or {})},
+        )
+    return locked
+
+
+def _reserved_lines(order: Order) -> list[OrderLine]:
+    return [line for line in order.lines.all() if line.reserved_quantity and line.stock_level_id]
+
+
+def _release_reservation(order: Order, actor) -> dict:
+    lines = _reserved_lines(order)
+    if lines:
+        stock_release(
+            lines=[StockLine(line.stock_level_id, line.reserved_quantity) for line in lines],
+            reference=order.number,
+            actor=actor,
+        )
+        OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
+    return {"released": {line.sku_code: line.reserved_quantity for line in lines}}
+
+
+def order_mark_paid(*, order: Order | int, actor=None, paid_at=None, note: str = "") -> Order:
+    def effect(locked: Order) -> None:
+        locked.paid_at = paid_at or timezone.now()
+
+    return _transition(order, "pay", actor=actor, note=note, effect=effect)
+
+
+def order_approve(*, order: Order | int, actor=None, note: str = "") -> Order:
+    return _transition(order, "approve", actor=actor, note=note)
+
+
+def order_hold(*, order: Order | int, actor=None, reason: str = HoldReason.MANUAL, note: str = "") -> Order:
+    if reason not in HoldReason.values:
+        raise OrderActionRefused(_("未知的挂起原因"), code="invalid_reason")
+    if reason == HoldReason.MANUAL and not note.strip():
+        raise OrderActionRefused(_("人工挂起请填写说明"), code="note_required")
+    return _transition(
+        order, "hold", actor=actor, note=note, data={"reason": reason}, kwargs={"reason": reason, "note": note}
+    )
+
+
+def order_release_hold(*, order: Order | int, actor=None, note: str = "") -> Order:
+    """Release a hold. An order that holds no stock yet is first allocated and reserved again
+    (after a SKU mapping, a restock or an address fix); if that still fails it stays on hold."""
+
+    def effect(locked: Order) -> dict | None:
+        lines = list(locked.lines.all())
+        if all(line.reserved_quantity == line.quantity for line in lines):
+            return None
+        return _reallocate(locked, lines, actor)
+
+    return _transition(order, "release_hold", actor=actor, note=note, effect=effect)
+
+
+def _reallocate(order: Order, lines: list[OrderLine], actor) -> dict:
+    skus = resolve_skus(line.sku_code for line in lines)
+    unknown = sorted({line.sku_code for line in lines if line.sku_code not in skus})
+    if unknown:
+        raise OrderActionRefused(
+            _("仍有未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}, code="unknown_sku"
+        )
+    missing = Recipient(province=order.province, city=order.city, street=order.street).missing_parts()
+    if missing:
+        raise OrderActionRefused(_("地址仍缺少：%(parts)s") % {"parts": "、".join(missing)}, code="bad_address")
+    _release_reservation(order, actor)
+    allocation = allocate_and_reserve(needs=needs_by_sku(lines, skus), province=order.province, reference=order.number, actor=actor)
+    if allocation is None:
+        raise OrderActionRefused(_("仍然没有一个仓库能整单发货"), code="out_of_stock")
+    for line in lines:
+        line.sku = skus[line.sku_code]
+        line.warehouse_id = allocation.warehouse_id
+        line.stock_level_id = allocation.stock_levels[line.sku.pk]
+        line.reserved_quantity = line.quantity
+    OrderLine.objects.bulk_update(lines, ["sku", "warehouse", "stock_level", "reserved_quantity"])
+    order.warehouse_id = allocation.warehouse_id
+    return {"warehouse_id": allocation.warehouse_id}
+
+
+def order_cancel(*, order: Order | int, actor=None, note: str = "") -> Order:
+    """Cancel and give back every reserved unit."""
+    return _transition(order, "cancel", actor=actor, note=note, effect=lambda locked: _release_reservation(locked, actor))
+
+
+def order_start_picking(*, order: Order | int, actor=None, note: str = "") -> Order:
+    return _transition(order, "start_picking", actor=actor, note=note)
+
+
+def order_pack(*, order: Order | int, actor=None, note: str = "") -> Order:
+    return _transition(order, "pack", actor=actor, note=note)
+
+
+def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number: str, note: str = "") -> Order:
+    """Ship: the reserved units leave stock (on_hand and reserved both drop)."""
+    if not carrier.strip() or not tracking_number.strip():
+        raise OrderActionRefused(_("发货需要快递公司和运单号"), code="tracking_required")
+
+    def effect(locked: Order) -> dict:
+        lines = _reserved_lines(locked)
+        if sum(line.reserved_quantity for line in lines) != sum(line.quantity for line in locked.lines.all()):
+            raise OrderActionRefused(_("订单库存未完全占用，不能发货"), code="not_reserved")
+        stock_ship(
+            lines=[StockLine(line.stock_level_id, line.reserved_quantity) for line in lines],
+            reference=locked.number,
+            actor=actor,
+        )
+        OrderLine.objects.filter(order=locked).update(reserved_quantity=0)
+        return {"carrier": carrier, "tracking_number": tracking_number}
+
+    return _transition(
+        order,
+        "ship",
+        actor=actor,
+        note=note,
+        effect=effect,
+        kwargs={"carrier": carrier.strip(), "tracking_number": tracking_number.strip()},
+    )
+
+
+def order_deliver(*, order: Order | int, actor=None, note: str = "") -> Order:
+    return _transition(order, "deliver", actor=actor, note=note)
+
+
+def order_complete(*, order: Order | int, actor=None, note: str = "") -> Order:
+    return _transition(order, "complete", actor=actor, note=note)

@@ -1,0 +1,60 @@
+"""Order statuses, hold reasons, and which statuses allow which move."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("待付款")
+    PENDING_REVIEW = "pending_review", _("待审核")
+    ON_HOLD = "on_hold", _("异常挂起")
+    READY = "ready", _("待拣货")
+    PICKING = "picking", _("拣货中")
+    PACKED = "packed", _("已打包")
+    SHIPPED = "shipped", _("已发货")
+    DELIVERED = "delivered", _("已签收")
+    COMPLETED = "completed", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class HoldReason(models.TextChoices):
+    UNKNOWN_SKU = "unknown_sku", _("未知商品编码")
+    OUT_OF_STOCK = "out_of_stock", _("库存不足")
+    BAD_ADDRESS = "bad_address", _("地址不完整")
+    NO_WAREHOUSE = "no_warehouse", _("无可发货仓库")
+    ADDRESS_CHANGE = "address_change", _("改地址")
+    BUYER_REQUEST = "buyer_request", _("买家要求暂缓")
+    RISK = "risk", _("风控审核")
+    MANUAL = "manual", _("人工挂起")
+
+
+#: Holds that the intake sets and that only clear once stock can be reserved.
+STOCK_HOLDS = {HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.BAD_ADDRESS, HoldReason.NO_WAREHOUSE}
+
+HOLDABLE = [OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_REVIEW, OrderStatus.READY, OrderStatus.PICKING]
+CANCELLABLE = [
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.PENDING_REVIEW,
+    OrderStatus.ON_HOLD,
+    OrderStatus.READY,
+    OrderStatus.PICKING,
+]
+
+#: Colour of each status badge in admin (exceptions in red).
+STATUS_COLOURS = {
+    OrderStatus.PENDING_PAYMENT: "#8c8c8c",
+    OrderStatus.PENDING_REVIEW: "#d48806",
+    OrderStatus.ON_HOLD: "#cf1322",
+    OrderStatus.READY: "#1677ff",
+    OrderStatus.PICKING: "#531dab",
+    OrderStatus.PACKED: "#08979c",
+    OrderStatus.SHIPPED: "#389e0d",
+    OrderStatus.DELIVERED: "#237804",
+    OrderStatus.COMPLETED: "#135200",
+    OrderStatus.CANCELLED: "#595959",
+}
+
+
+def release_target(order) -> str:
+    """A released order goes back to review if paid, else to waiting for payment."""
+    return OrderStatus.PENDING_REVIEW if order.paid_at else OrderStatus.PENDING_PAYMENT

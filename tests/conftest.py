@@ -1,0 +1,48 @@
+"""Shared test setup: fixture modules, the PostgreSQL-only and browser markers."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+pytest_plugins = ["tests.fixtures.catalog"]
+
+
+def chromium_path() -> str | None:
+    """The Chromium to drive: $CHROMIUM, else Debian's /usr/bin/chromium, else none."""
+    candidate = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+    if Path(candidate).exists():
+        return candidate
+    return shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    has_browser = chromium_path() is not None
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+    skip_browser = pytest.mark.skip(reason="no Chromium found (set CHROMIUM or apt-get install chromium)")
+    config._skipped_browser = 0
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not has_browser:
+            item.add_marker(skip_browser)
+            config._skipped_browser += 1
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    skipped = getattr(config, "_skipped_browser", 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"NOTE: {skipped} browser tests were SKIPPED because no Chromium was found "
+            "(set CHROMIUM=/path/to/chromium or `apt-get install chromium`).",
+            yellow=True,
+            bold=True,
+        )
+    if connection.vendor != "postgresql":
+        terminalreporter.write_line(
+            "NOTE: PostgreSQL-only concurrency tests were skipped on SQLite; "
+            "run `DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms make test` for them."
+        )
