@@ -20,9 +20,13 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py demo_logins
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_logins
 	@echo "Serving http://$(HOST):$(PORT)/ with the background worker; Ctrl-C stops both."
-	@DEBUG=$${DEBUG:-1} bash -c 'trap "kill 0" EXIT; $(BIN)/python manage.py qcluster & $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)'
+	@# qcluster gets its own process group and is stopped with SIGINT (its clean shutdown) when the
+	@# server ends, however that happens: Ctrl-C, or a TERM sent to make's whole process group.
+	@DEBUG=$${DEBUG:-1} bash -c 'setsid $(BIN)/python manage.py qcluster & q=$$!; \
+		trap "kill -INT -- -$$q 2>/dev/null; wait $$q" EXIT; trap "exit 130" INT TERM; \
+		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)'
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,19 @@
 from django.contrib import admin
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from inventory.api import StockLevelApi
+from orders.api import OrderDetailApi, OrderListCreateApi
+
+api_v1 = [
+    path("api/v1/orders", OrderListCreateApi.as_view(), name="api-orders"),
+    path("api/v1/orders/<str:number>", OrderDetailApi.as_view(), name="api-order-detail"),
+    path("api/v1/stock", StockLevelApi.as_view(), name="api-stock"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    *api_v1,
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -233,3 +233,31 @@ class OrderNumberSequence(models.Model):
     class Meta:
         verbose_name = _("订单号序列")
         verbose_name_plural = _("订单号序列")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} #{self.last}"
+
+
+class IdempotencyRecord(models.Model):
+    """One ``Idempotency-Key`` a user sent with a POST to the API, and the answer it got.
+
+    ``response_status`` is empty while the first request with the key is still running; see
+    ``orders.idempotency``. Keys are per user: another user's key never replays this answer.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
+    key = models.CharField(_("幂等键"), max_length=255)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("响应状态码"), null=True, blank=True)
+    response_body = models.JSONField(_("响应内容"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等记录")
+        verbose_name_plural = _("幂等记录")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotencyrecord_unique_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

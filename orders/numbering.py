@@ -17,8 +17,9 @@ _TABLE = OrderNumberSequence._meta.db_table
 
 def next_order_number(*, now=None) -> str:
     day = timezone.localdate(now)
+    # Only the model's own table name is interpolated; the day is a query parameter.
     sql = (
-        f"INSERT INTO {_TABLE} (day, last) VALUES (%s, 1) "
+        f"INSERT INTO {_TABLE} (day, last) VALUES (%s, 1) "  # noqa: S608
         f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + 1 RETURNING last"
     )
     with connection.cursor() as cursor:

@@ -7,14 +7,22 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-pytest_plugins = ["tests.fixtures.catalog"]
+pytest_plugins = [
+    "tests.fixtures.catalog",
+    "tests.fixtures.orders",
+    "tests.fixtures.concurrency",
+    "tests.fixtures.users",
+]
 
 
 def chromium_path() -> str | None:
-    """The Chromium to drive: $CHROMIUM, else Debian's /usr/bin/chromium, else none."""
-    candidate = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-    if Path(candidate).exists():
-        return candidate
+    """The Chromium to drive: $CHROMIUM when set (none if that path is missing), else Debian's
+    /usr/bin/chromium, else ``chromium`` on the PATH, else none."""
+    explicit = os.environ.get("CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
     return shutil.which("chromium")
 
 

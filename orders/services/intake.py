@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from channels.models import Channel
@@ -12,6 +14,8 @@ from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import next_order_number
 from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
 from orders.states import HoldReason, OrderStatus
+
+_NOTE_LENGTH = Order._meta.get_field("hold_note").max_length
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,17 @@ def _existing(channel_code: str, external_id: str) -> Order | None:
     return source.order if source else None
 
 
+def _channel_with_existing(channel_code: str, external_id: str) -> Channel | None:
+    """The channel (active or not), annotated with ``existing_order_id``: the order already taken
+    in for this platform order, or None. One query for the dedup and the channel lookup."""
+    sources = OrderSource.objects.filter(channel=OuterRef("pk"), external_id=external_id)
+    return (
+        Channel.objects.filter(code=channel_code)
+        .annotate(existing_order_id=Subquery(sources.values("order_id")[:1]))
+        .first()
+    )
+
+
 def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     """Take in one platform order, exactly once.
 
@@ -41,11 +56,12 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     ``orders.numbering``); the transaction locks the chosen stock rows in pk order.
     """
     draft.validate()
-    existing = _existing(draft.channel, draft.external_id)
-    if existing is not None:
-        return IntakeResult(order=existing, created=False)
-    channel = Channel.objects.filter(code=draft.channel, active=True).first()
-    if channel is None:
+    channel = _channel_with_existing(draft.channel, draft.external_id)
+    if channel is not None and channel.existing_order_id is not None:
+        existing = _existing(draft.channel, draft.external_id)
+        if existing is not None:
+            return IntakeResult(order=existing, created=False)
+    if channel is None or not channel.active:
         raise DraftInvalid({"channel": _("渠道 %(code)s 不存在或已停用") % {"code": draft.channel}})
     number = next_order_number()
     try:
@@ -69,7 +85,8 @@ def _create(*, draft: OrderDraft, channel: Channel, number: str, actor) -> Order
     missing = recipient.missing_parts()
     if unknown:
         hold_reason = HoldReason.UNKNOWN_SKU
-        hold_note = _("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}
+        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
+        hold_note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
     elif missing:
         hold_reason = HoldReason.BAD_ADDRESS
         hold_note = _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
@@ -136,7 +153,7 @@ def _create(*, draft: OrderDraft, channel: Channel, number: str, actor) -> Order
         to_status=status,
         actor=actor,
         note=hold_note,
-        data={"channel": channel.code, "external_id": draft.external_id, "hold_reason": hold_reason, **draft.data},
+        data={**draft.data, "channel": channel.code, "external_id": draft.external_id, "hold_reason": hold_reason},
     )
     return order
 

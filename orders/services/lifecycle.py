@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from inventory.services import StockLine, stock_release, stock_ship
-from orders.models import Order, OrderEvent, OrderLine
 from orders.drafts import Recipient
+from orders.models import Order, OrderEvent, OrderLine
 from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
 from orders.services.errors import OrderActionRefused
-from orders.states import HoldReason, OrderStatus
+from orders.states import HoldReason
 
 ACTION_LABELS = {
     "pay": gettext_lazy("付款"),
@@ -86,7 +86,10 @@ def _release_reservation(order: Order, actor) -> dict:
             actor=actor,
         )
         OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
-    return {"released": {line.sku_code: line.reserved_quantity for line in lines}}
+    released: dict[str, int] = {}
+    for line in lines:
+        released[line.sku_code] = released.get(line.sku_code, 0) + line.reserved_quantity
+    return {"released": released}
 
 
 def order_mark_paid(*, order: Order | int, actor=None, paid_at=None, note: str = "") -> Order:
@@ -162,7 +165,8 @@ def order_pack(*, order: Order | int, actor=None, note: str = "") -> Order:
 
 def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number: str, note: str = "") -> Order:
     """Ship: the reserved units leave stock (on_hand and reserved both drop)."""
-    if not carrier.strip() or not tracking_number.strip():
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
         raise OrderActionRefused(_("发货需要快递公司和运单号"), code="tracking_required")
 
     def effect(locked: Order) -> dict:
@@ -183,7 +187,7 @@ def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number:
         actor=actor,
         note=note,
         effect=effect,
-        kwargs={"carrier": carrier.strip(), "tracking_number": tracking_number.strip()},
+        kwargs={"carrier": carrier, "tracking_number": tracking_number},
     )
 
 

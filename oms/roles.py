@@ -1,0 +1,101 @@
+"""Roles: Django groups and the permissions each one holds.
+
+``ROLES`` is the single description of who may do what. The data migration
+``oms/migrations/0001_roles.py`` holds a frozen copy (a migration must not change meaning when this
+file does); a later change to a role is a new migration plus the change here. ``sync_roles`` brings
+the groups in a database in line with this file (used by ``manage.py demo_logins``).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+OPS = "ops"
+SUPERVISOR = "supervisor"
+PICKER = "picker"
+GROUP_LEADER = "group_leader"
+
+ROLE_LABELS = {
+    OPS: _("客服/运营"),
+    SUPERVISOR: _("主管"),
+    PICKER: _("拣货/打包"),
+    GROUP_LEADER: _("团长"),
+}
+
+#: Roles that work in the Django admin; the others use their own phone pages and are not staff.
+STAFF_ROLES = frozenset({OPS, SUPERVISOR})
+
+
+def _crud(app_label: str, *models: str) -> tuple[str, ...]:
+    return tuple(f"{app_label}.{verb}_{model}" for model in models for verb in ("add", "change", "delete", "view"))
+
+
+_OPS_PERMISSIONS = (
+    "orders.view_order",
+    "orders.view_orderline",
+    "orders.view_orderevent",
+    "orders.view_ordersource",
+    "orders.view_customer",
+    "orders.approve_order",
+    "orders.hold_order",
+    "orders.cancel_order",
+    "inventory.view_stocklevel",
+    "inventory.view_stockmovement",
+    # Read-only catalogue: the stock list and the order lines name SKUs, warehouses and channels.
+    "inventory.view_sku",
+    "inventory.view_warehouse",
+    "inventory.view_bin",
+    "channels.view_channel",
+)
+
+#: Group name -> permissions as "app_label.codename".
+ROLES: dict[str, tuple[str, ...]] = {
+    OPS: _OPS_PERMISSIONS,
+    SUPERVISOR: tuple(
+        dict.fromkeys(
+            _OPS_PERMISSIONS
+            + ("orders.view_pii", "inventory.change_stocklevel")
+            + _crud("inventory", "sku", "warehouse", "bin")
+            + _crud("channels", "channel")
+        )
+    ),
+    PICKER: (
+        "inventory.view_sku",
+        "inventory.view_stocklevel",
+        "inventory.view_warehouse",
+        "inventory.view_bin",
+    ),
+    GROUP_LEADER: (),
+}
+
+
+#: What an integrating system (a platform, an ERP) gets with its API token: push orders, read
+#: orders and stock. Given to the user directly; it is a machine, not a role people hold.
+API_INTEGRATOR_PERMISSIONS = ("orders.add_order", "orders.view_order", "inventory.view_stocklevel")
+
+
+def permission_ids(perms) -> dict[str, int]:
+    """"app_label.codename" -> Permission id. Refuses (``LookupError``) an unknown permission, so a
+    typo cannot silently leave someone short of a right."""
+    from django.contrib.auth.models import Permission
+
+    wanted = set(perms)
+    found = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            content_type__app_label__in={p.split(".")[0] for p in wanted}
+        ).values_list("pk", "content_type__app_label", "codename")
+        if f"{app_label}.{codename}" in wanted
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise LookupError(f"unknown permissions: {', '.join(missing)}")
+    return found
+
+
+def sync_roles() -> None:
+    """Create the groups and give each exactly the permissions ``ROLES`` lists. Idempotent."""
+    from django.contrib.auth.models import Group
+
+    found = permission_ids(perm for perms in ROLES.values() for perm in perms)
+    for name, perms in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set([found[perm] for perm in perms])

@@ -1,0 +1,12 @@
+"""Admin for ops staff: the order list, the order page with its actions, customers."""
+
+from django.contrib import admin
+
+from orders.admin.customer import CustomerAdmin
+from orders.admin.order import OrderAdmin
+from orders.models import Customer, Order
+
+admin.site.register(Order, OrderAdmin)
+admin.site.register(Customer, CustomerAdmin)
+
+__all__ = ["CustomerAdmin", "OrderAdmin"]

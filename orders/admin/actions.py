@@ -1,0 +1,165 @@
+"""Order actions for ops staff: approve, hold, release a hold, cancel.
+
+Each one is a thin edge over one ``orders.services`` function. The same ``OrderAction`` serves the
+changelist's bulk action and the button on the order page; each order is handled in its own
+service call, and each is reported: success, or the service's refusal message (a refused order is
+left exactly as it was).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders.services import (
+    OrderActionRefused,
+    order_approve,
+    order_cancel,
+    order_hold,
+    order_release_hold,
+)
+from orders.states import HoldReason
+
+#: A bulk action touches at most this many orders at once.
+MAX_BATCH = 500
+#: Refusals listed one by one before the rest are summed up.
+MAX_REFUSAL_MESSAGES = 20
+
+#: Holds the intake detects by itself; a person holds for the other reasons.
+_SYSTEM_HOLDS = {HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE}
+
+
+class HoldForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=gettext_lazy("挂起原因"),
+        choices=[(value, label) for value, label in HoldReason.choices if value not in _SYSTEM_HOLDS],
+        initial=HoldReason.MANUAL,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("说明"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("人工挂起必须填写说明"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == HoldReason.MANUAL and not (data.get("note") or "").strip():
+            self.add_error("note", _("人工挂起请填写说明"))
+        return data
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("取消原因"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("记录在订单日志里"),
+    )
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    name: str
+    label: str
+    #: ``ModelAdmin.has_<permission>_permission`` decides who may use it.
+    permission: str
+    #: The ``Order`` transition, to know whether the button applies to an order.
+    transition: str
+    service: Callable
+    done: str
+    form_class: type[forms.Form] | None = None
+    #: Page heading and wording of the confirmation page (actions with a form only).
+    intro: str = ""
+    submit: str = ""
+    danger: bool = False
+
+
+ACTIONS = {
+    action.name: action
+    for action in (
+        OrderAction(
+            name="approve",
+            label=gettext_lazy("审核通过"),
+            permission="approve",
+            transition="approve",
+            service=order_approve,
+            done=gettext_lazy("已审核"),
+        ),
+        OrderAction(
+            name="hold",
+            label=gettext_lazy("挂起"),
+            permission="hold",
+            transition="hold",
+            service=order_hold,
+            done=gettext_lazy("已挂起"),
+            form_class=HoldForm,
+            intro=gettext_lazy("挂起后订单暂停处理，直到解除挂起。请选择原因："),
+            submit=gettext_lazy("确认挂起"),
+        ),
+        OrderAction(
+            name="release",
+            label=gettext_lazy("解除挂起"),
+            permission="hold",
+            transition="release_hold",
+            service=order_release_hold,
+            done=gettext_lazy("已解除挂起"),
+        ),
+        OrderAction(
+            name="cancel",
+            label=gettext_lazy("取消订单"),
+            permission="cancel",
+            transition="cancel",
+            service=order_cancel,
+            done=gettext_lazy("已取消"),
+            form_class=CancelForm,
+            intro=gettext_lazy("取消后订单占用的库存会全部释放，且不能恢复。确定取消以下订单吗？"),
+            submit=gettext_lazy("确认取消"),
+            danger=True,
+        ),
+    )
+}
+
+
+def _short_list(numbers: list[str], limit: int = 20) -> str:
+    shown = "、".join(numbers[:limit])
+    if len(numbers) > limit:
+        shown += _(" 等 %(count)d 单") % {"count": len(numbers)}
+    return shown
+
+
+def run_action(request, action: OrderAction, orders, options: dict | None = None) -> tuple[int, int]:
+    """Call the action's service once per order, as ``request.user``; report every outcome.
+
+    ``orders`` are ``Order`` rows (only ``pk`` and ``number`` are used). Returns (done, refused).
+    """
+    done: list[str] = []
+    refusals: list[str] = []
+    for order in orders:
+        try:
+            action.service(order=order.pk, actor=request.user, **(options or {}))
+        except OrderActionRefused as exc:
+            message = exc.message
+            if order.number not in message:
+                message = _("订单 %(number)s：%(message)s") % {"number": order.number, "message": message}
+            refusals.append(message)
+        else:
+            done.append(order.number)
+    if done:
+        messages.success(
+            request,
+            _("%(done)s %(count)d 单：%(numbers)s")
+            % {"done": action.done, "count": len(done), "numbers": _short_list(done)},
+        )
+    for message in refusals[:MAX_REFUSAL_MESSAGES]:
+        messages.error(request, message)
+    if len(refusals) > MAX_REFUSAL_MESSAGES:
+        messages.error(
+            request, _("另有 %(count)d 单被拒绝，未做任何修改") % {"count": len(refusals) - MAX_REFUSAL_MESSAGES}
+        )
+    return len(done), len(refusals)

@@ -1,0 +1,46 @@
+"""Customers (buyers keyed by phone): read-only, phone masked without ``orders.view_pii``."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from oms.admin_paginator import EstimatedCountPaginator
+from orders.address import mask_phone
+from orders.admin.display import can_view_pii, local_time
+
+
+class CustomerAdmin(admin.ModelAdmin):
+    # The search box is ``get_search_results``: the exact phone, an indexed look-up.
+    search_fields = ("phone",)
+    search_help_text = _("完整手机号")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(phone=term) if term else queryset), False
+
+    def get_list_display(self, request):
+        return ("name", "phone" if can_view_pii(request.user) else "phone_masked", "created_at_local")
+
+    def get_fields(self, request, obj=None):
+        return self.get_list_display(request)
+
+    readonly_fields = ("name", "phone", "phone_masked", "created_at_local")
+
+    @admin.display(description=_("手机"))
+    def phone_masked(self, customer):
+        return mask_phone(customer.phone)
+
+    @admin.display(description=_("创建时间"), ordering="created_at")
+    def created_at_local(self, customer):
+        return local_time(customer.created_at)

@@ -1,0 +1,104 @@
+"""Read-only sections of the order page: lines, platform numbers, event timeline."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from orders.admin.display import local_time, status_badge
+from orders.models import OrderEvent, OrderLine, OrderSource
+from orders.services.lifecycle import ACTION_LABELS
+from orders.states import OrderStatus
+
+EVENT_LABELS = {**ACTION_LABELS, "created": _("接单")}
+#: The goods have left: nothing is reserved any more, and that is expected.
+GONE = {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    verbose_name_plural = _("商品明细")
+    fields = ("sku_code", "title", "quantity", "unit_price", "line_total_display", "warehouse", "reservation")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse", "order")
+
+    @admin.display(description=_("小计"))
+    def line_total_display(self, line):
+        return line.line_total
+
+    @admin.display(description=_("已占用"))
+    def reservation(self, line):
+        if line.order.status in GONE:
+            return _("已出库")
+        if line.order.status == OrderStatus.CANCELLED:
+            return _("已释放")
+        if line.reserved_quantity >= line.quantity:
+            css = "oms-ok"
+        elif line.reserved_quantity:
+            css = "oms-warn"
+        else:
+            css = "oms-muted"
+        return format_html('<span class="{}">{} / {}</span>', css, line.reserved_quantity, line.quantity)
+
+
+class OrderSourceInline(ReadOnlyInline):
+    model = OrderSource
+    verbose_name_plural = _("平台订单号")
+    fields = ("channel", "external_id", "received_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("channel")
+
+    @admin.display(description=_("接收时间"))
+    def received_at(self, source):
+        return local_time(source.created_at)
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    verbose_name_plural = _("订单日志")
+    fields = ("at_local", "action_label", "transition", "actor_name", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor").order_by("at", "id")
+
+    @admin.display(description=_("时间（北京时间）"))
+    def at_local(self, event):
+        return local_time(event.at)
+
+    @admin.display(description=_("动作"))
+    def action_label(self, event):
+        return EVENT_LABELS.get(event.action, event.action)
+
+    @admin.display(description=_("操作人"))
+    def actor_name(self, event):
+        if event.actor is None:
+            return _("系统")
+        return event.actor.get_full_name() or event.actor.get_username()
+
+    @admin.display(description=_("状态变化"))
+    def transition(self, event):
+        if not event.to_status:
+            return "-"
+        if not event.from_status or event.from_status == event.to_status:
+            return status_badge(event.to_status)
+        return format_html("{} → {}", status_badge(event.from_status), status_badge(event.to_status))

@@ -1,0 +1,34 @@
+"""Demo data for ``manage.py seed_demo``: a believable fortnight of a multi-channel seller.
+
+``catalog`` and ``people`` hold the data, ``build`` puts the catalogue in the database, ``plans``
+decides what each order is and how far along it should be, ``run`` plays the plans through the
+real services. Nothing here writes a status or a stock figure itself.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from orders.demo.build import build_catalogue
+from orders.demo.plans import Planner
+from orders.demo.run import Runner
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    seed: int
+
+
+def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, batch: int = 20) -> SeedResult:
+    """Create the catalogue (what is missing) and ``orders`` orders placed over the last ``days`` days."""
+    if seed is None:
+        seed = random.SystemRandom().randrange(10**6)
+    rng = random.Random(seed)
+    now = timezone.now()
+    catalogue = build_catalogue(rng=rng, scale=max(1.0, orders / 2000))
+    plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
+    runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
+    runner.run(plans)
+    return SeedResult(created=runner.created, seed=seed)

@@ -1,0 +1,123 @@
+"""``Idempotency-Key`` for API POSTs: a retried request gets the first answer again.
+
+The first request with a key claims it by inserting an ``IdempotencyRecord`` (unique per user and
+key) before doing any work, then stores its answer there. A later request with the same key:
+
+* and the same body (same method, path and JSON, key order and spacing aside) gets the stored
+  status and body again, with the header ``Idempotent-Replayed: true``, and nothing runs twice;
+* and a different body gets 409 ``idempotency_key_reused``;
+* while the first is still running gets 409 ``idempotency_in_progress`` (retry shortly).
+
+Only successful (2xx) answers are stored. A refused request (400, 409, 5xx) releases its claim,
+so the client can fix the body or wait and retry with the same key. Two concurrent requests with
+one key race on the unique constraint; the loser re-reads the winner's record. A claim left by a
+process that died mid-request is taken over after ``CLAIM_TIMEOUT``. Records are purged with
+``manage.py purge_idempotency_keys`` (``idempotency_purge``).
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from oms.api_errors import ApiError, Conflict
+from orders.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+CLAIM_TIMEOUT = timedelta(minutes=5)
+DEFAULT_RETENTION = timedelta(hours=24)
+
+
+def request_fingerprint(request: Request) -> str:
+    """SHA-256 of method, path and the parsed JSON body in canonical form."""
+    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent_response(request: Request, handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` once per (user, Idempotency-Key); without the header just run it."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handler()
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ApiError(
+            _("Idempotency-Key 必须是 1 到 %(n)d 个字符") % {"n": MAX_KEY_LENGTH},
+            code="invalid_idempotency_key",
+        )
+    fingerprint = request_fingerprint(request)
+    record, owned = _claim(user=request.user, key=key, fingerprint=fingerprint)
+    if not owned:
+        return _replay(record, fingerprint)
+    try:
+        response = handler()
+    except BaseException:
+        record.delete()
+        raise
+    if 200 <= response.status_code < 300:
+        body = json.loads(JSONRenderer().render(response.data))
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            response_status=response.status_code, response_body=body
+        )
+    else:
+        record.delete()
+    return response
+
+
+def _find(*, user, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+
+
+def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    """The record for this key and whether this request now owns it (and must do the work)."""
+    for _attempt in range(3):
+        record = _find(user=user, key=key)
+        if record is None:
+            try:
+                with transaction.atomic():
+                    return IdempotencyRecord.objects.create(
+                        user=user, key=key, request_hash=fingerprint
+                    ), True
+            except IntegrityError:
+                continue  # a concurrent request with this key claimed it first: re-read theirs
+        if record.response_status is None and record.created_at < timezone.now() - CLAIM_TIMEOUT:
+            # Abandoned by a process that died mid-request; remove it only if still abandoned.
+            IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+            continue
+        return record, False
+    raise _in_progress()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.request_hash != fingerprint:
+        raise Conflict(
+            _("这个 Idempotency-Key 已用于另一个不同的请求；新请求请换一个新的键"),
+            code="idempotency_key_reused",
+        )
+    if record.response_status is None:
+        raise _in_progress()
+    return Response(
+        record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        _("使用这个 Idempotency-Key 的请求仍在处理中，请稍后重试"), code="idempotency_in_progress"
+    )
+
+
+def idempotency_purge(*, older_than: timedelta = DEFAULT_RETENTION) -> int:
+    """Delete records older than ``older_than``; returns how many. A purged key can be used anew."""
+    deleted, _per_model = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

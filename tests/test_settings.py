@@ -1,0 +1,115 @@
+"""Settings read from the environment: secure defaults, SQLite tuned for two writers, locale."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Set by other tests in this process (the browser tests) and never wanted in a production check.
+NOT_INHERITED = {"DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+PROD_ENV = {"DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "oms.example.com", "SECRET_KEY": secrets.token_urlsafe(50)}
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter with only the given settings variables set."""
+    base = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    base.update(DJANGO_SETTINGS_MODULE="oms.settings", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_wsgi_refuses_the_development_key_when_debug_is_off():
+    result = run_python("import oms.wsgi", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_wsgi_starts_with_a_real_key():
+    result = run_python("import oms.wsgi; print('ok')", **PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_debug_is_off_unless_asked_for():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    assert run_python(code).stdout.strip() == "False"
+    assert run_python(code, DEBUG="1").stdout.strip() == "True"
+    runserver = "import sys; sys.argv = ['manage.py', 'runserver']; " + code
+    assert run_python(runserver).stdout.strip() == "True"
+
+
+def test_https_turns_on_transport_security():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    assert run_python(code, **PROD_ENV).stdout.split() == ["True", "True", "True", "True"]
+    assert run_python(code).stdout.split() == ["False", "False", "False", "False"]
+
+
+def test_deploy_check_is_clean_in_production_mode(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
+            **PROD_ENV,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sqlite_file_uses_wal_busy_timeout_and_immediate_transactions(tmp_path):
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection, transaction\n"
+        "from django.test.utils import CaptureQueriesContext\n"
+        "c = connection.cursor()\n"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])\n"
+        "with CaptureQueriesContext(connection) as q, transaction.atomic():\n"
+        "    connection.cursor().execute('SELECT 1')\n"
+        "print(q.captured_queries[0]['sql'])\n"
+    )
+    result = run_python(code, DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    mode_and_timeout, begin = result.stdout.strip().splitlines()
+    assert mode_and_timeout == "wal 30000"
+    assert begin == "BEGIN IMMEDIATE"
+
+
+def test_sqlite_options():
+    if connection.vendor != "sqlite":
+        pytest.skip("the test database is not SQLite")
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_postgres_url_is_honoured():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = run_python(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/oms")
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_queue_broker_is_the_database_unless_redis_is_given():
+    code = "import django; django.setup(); from django.conf import settings; q = settings.Q_CLUSTER; print(q.get('orm'), q.get('redis'))"
+    assert run_python(code).stdout.split() == ["default", "None"]
+    assert run_python(code, Q_REDIS_URL="redis://127.0.0.1:6379/0").stdout.split() == ["None", "redis://127.0.0.1:6379/0"]
+
+
+def test_locale_and_time():
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert "en" in dict(settings.LANGUAGES)
