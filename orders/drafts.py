@@ -7,6 +7,20 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 MAX_LINES = 500
+MAX_QUANTITY = 100_000
+
+#: Longest value each text field of a draft may carry (the columns they are stored in).
+TEXT_LIMITS = {
+    "recipient.name": 100,
+    "recipient.phone": 32,
+    "recipient.province": 32,
+    "recipient.city": 32,
+    "recipient.district": 32,
+    "recipient.street": 300,
+    "buyer_note": 500,
+    "seller_note": 500,
+    "currency": 3,
+}
 
 
 class DraftInvalid(Exception):
@@ -83,8 +97,14 @@ class OrderDraft:
         for i, line in enumerate(self.lines):
             if not str(line.sku_code or "").strip():
                 errors[f"lines[{i}].sku_code"] = _("缺少商家编码")
+            elif len(line.sku_code) > 64:
+                errors[f"lines[{i}].sku_code"] = _("商家编码不能超过 64 个字符")
+            if len(line.title or "") > 200:
+                errors[f"lines[{i}].title"] = _("商品名称不能超过 200 个字符")
             if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
                 errors[f"lines[{i}].quantity"] = _("数量必须是正整数")
+            elif line.quantity > MAX_QUANTITY:
+                errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
             if not _is_money(line.unit_price):
                 errors[f"lines[{i}].unit_price"] = _("单价必须是不小于 0 的金额")
         for name in ("shipping_fee", "discount_amount"):
@@ -98,6 +118,11 @@ class OrderDraft:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
                 errors[name] = _("时间必须带时区")
+        for path, limit in TEXT_LIMITS.items():
+            holder = self.recipient if path.startswith("recipient.") else self
+            value = getattr(holder, path.rpartition(".")[2]) or ""
+            if len(value) > limit:
+                errors[path] = _("不能超过 %(n)d 个字符") % {"n": limit}
         if errors:
             raise DraftInvalid(errors)
 

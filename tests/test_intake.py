@@ -479,3 +479,20 @@ def test_a_draft_for_an_inactive_channel_is_refused(stocked):
         order_intake(draft=build_draft("pdd-old"))
     assert "channel" in refused.value.errors
     assert _row_counts() == counts
+
+
+def _oversized(draft, what):
+    if what == "sku_code":
+        return dataclasses.replace(draft, lines=(DraftLine("X" * 65, 1),))
+    if what == "street":
+        return dataclasses.replace(draft, recipient=dataclasses.replace(draft.recipient, street="路" * 301))
+    return dataclasses.replace(draft, lines=(DraftLine("A001", 3_000_000_000),))
+
+
+@pytest.mark.parametrize("what", ["sku_code", "street", "quantity"])
+def test_oversized_draft_fields_are_refused_before_anything_is_written(stocked, make_draft, what):
+    with pytest.raises(DraftInvalid) as refused:
+        order_intake(draft=_oversized(make_draft([("A001", 1)]), what))
+    assert refused.value.errors
+    assert not Order.objects.exists()
+    assert not StockMovement.objects.filter(reason=MovementReason.RESERVE).exists()
