@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inventory.admin_mixins import ReadOnlyAdminMixin
 from inventory.models import Bin, Sku, StockLevel, StockMovement, Warehouse
 from inventory.services import StockError, stock_adjust
 from oms.admin_paginator import EstimatedCountPaginator
@@ -131,7 +132,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger is append-only: nobody adds, edits or deletes a movement by hand."""
 
     list_display = (
@@ -145,15 +146,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

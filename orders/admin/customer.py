@@ -3,27 +3,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from inventory.admin_mixins import ReadOnlyAdminMixin
 from oms.admin_paginator import EstimatedCountPaginator
 from orders.address import mask_phone
 from orders.admin.display import can_view_pii, local_time
 
 
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The search box is ``get_search_results``: the exact phone, an indexed look-up.
     search_fields = ("phone",)
     search_help_text = _("完整手机号")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
