@@ -1,0 +1,1 @@
+"""Channels services: every write the channels app makes goes through one of these modules."""

@@ -1,0 +1,135 @@
+"""The raw inbox: every inbound platform payload is stored before it is parsed, then processed
+into the order core. A payload that fails stays in the inbox with its error and can be replayed."""
+
+import json
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.connectors import PayloadInvalid, PlatformStatus, get_connector
+from channels.models import Channel, InboxMessage, InboxStatus
+from channels.services.skus import map_draft
+from orders.drafts import DraftInvalid
+from orders.services import OrderActionRefused, order_intake
+
+log = logging.getLogger(__name__)
+
+
+def inbox_receive(*, channel: Channel, body: str, source: str, headers: dict | None = None) -> InboxMessage:
+    """Store one raw payload (committed at once, whatever happens next) and return it."""
+    return InboxMessage.objects.create(channel=channel, source=source, body=body, headers=headers or {})
+
+
+def inbox_enqueue(message: InboxMessage) -> None:
+    """Have the worker process ``message`` once the current transaction (if any) commits."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task("channels.tasks.process_inbox_message", message.pk))
+
+
+def inbox_process(message_id: int) -> InboxMessage:
+    """Parse one stored payload and take it into the order core. Safe to run twice: a processed
+    message is left alone, and a repeat of a platform order is deduplicated by the intake."""
+    message = InboxMessage.objects.select_related("channel").get(pk=message_id)
+    if message.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
+        return message
+    message.attempts += 1
+    try:
+        payload = json.loads(message.body)
+        if not isinstance(payload, dict):
+            raise PayloadInvalid(_("内容不是一个订单对象"))
+        parsed = get_connector(message.channel.platform).parse(payload, channel_code=message.channel.code)
+    except (ValueError, PayloadInvalid, LookupError) as exc:
+        return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
+    message.external_id = parsed.external_id[:64]
+    message.platform_status = parsed.status
+    message.platform_updated_at = parsed.updated_at
+    try:
+        status, order, note = apply_parsed(message.channel, parsed, message=message)
+    except DraftInvalid as exc:
+        return _finish(message, InboxStatus.FAILED, error=str(exc))
+    return _finish(message, status, order=order, error=note)
+
+
+def apply_parsed(channel: Channel, parsed, *, message: InboxMessage | None = None):
+    """Take in a new platform order, or bring an existing one up to date.
+    Returns (inbox status, order, note)."""
+    result = order_intake(draft=map_draft(channel, parsed.draft))
+    order = result.order
+    if result.created and parsed.status in (PlatformStatus.CANCELLED, PlatformStatus.REFUNDING):
+        # The first news of this order is that it is already closed: keep it, cancelled.
+        return _cancel(order, parsed)
+    if result.created:
+        return InboxStatus.PROCESSED, order, ""
+    if message is not None and _is_stale(message, channel, parsed):
+        return InboxStatus.IGNORED, order, _("比已处理的消息旧，已忽略")
+    return apply_update(order, parsed)
+
+
+def apply_update(order, parsed):
+    """A later message about an order we already have: act on its platform status."""
+    from orders.services import order_mark_paid
+    from orders.states import OrderStatus
+
+    if parsed.status == PlatformStatus.PAID and order.status == OrderStatus.PENDING_PAYMENT:
+        try:
+            order = order_mark_paid(order=order, paid_at=parsed.draft.paid_at, note=_("平台通知已付款"))
+        except OrderActionRefused as exc:
+            return InboxStatus.IGNORED, order, exc.message
+        return InboxStatus.PROCESSED, order, ""
+    if parsed.status in (PlatformStatus.CANCELLED, PlatformStatus.REFUNDING):
+        return _cancel(order, parsed)
+    return InboxStatus.IGNORED, order, _("订单已是最新状态")
+
+
+def _cancel(order, parsed):
+    from orders.services import order_cancel
+
+    label = PlatformStatus.LABELS.get(parsed.status, parsed.status)
+    try:
+        order = order_cancel(order=order, note=_("平台通知：%(status)s") % {"status": label})
+    except OrderActionRefused as exc:
+        return InboxStatus.IGNORED, order, exc.message
+    return InboxStatus.PROCESSED, order, ""
+
+
+def _is_stale(message: InboxMessage, channel: Channel, parsed) -> bool:
+    """True when a message about the same platform order with a later platform time was already applied."""
+    if parsed.updated_at is None:
+        return False
+    return (
+        InboxMessage.objects.filter(
+            channel=channel,
+            external_id=parsed.external_id,
+            status=InboxStatus.PROCESSED,
+            platform_updated_at__gt=parsed.updated_at,
+        )
+        .exclude(pk=message.pk)
+        .exists()
+    )
+
+
+def _finish(message: InboxMessage, status: str, *, order=None, error: str = "") -> InboxMessage:
+    message.status = status
+    message.error = error
+    message.order = order or message.order
+    message.processed_at = timezone.now()
+    message.save(
+        update_fields=[
+            "status", "error", "order", "processed_at", "attempts", "external_id", "platform_status",
+            "platform_updated_at",
+        ]
+    )
+    if status == InboxStatus.FAILED:
+        log.warning("inbox message %s failed: %s", message.pk, error)
+    return message
+
+
+def _parse_error(exc: Exception, channel: Channel) -> str:
+    if isinstance(exc, LookupError):
+        return _("平台 %(platform)s 没有对接程序") % {"platform": channel.get_platform_display()}
+    if isinstance(exc, PayloadInvalid):
+        return str(exc)
+    return _("内容不是合法的 JSON：%(error)s") % {"error": exc}
