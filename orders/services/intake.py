@@ -1,6 +1,7 @@
 """``order_intake``: the one entry for orders from every channel."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -75,6 +76,7 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     with nothing reserved. The order number is drawn before the transaction opens (see
     ``orders.numbering``); the transaction locks the chosen stock rows in pk order.
     """
+    draft = draft.normalized()
     draft.validate()
     channel, number = _lookup_and_number(draft)
     if channel is not None and channel.existing_order_id is not None:
@@ -157,8 +159,9 @@ def _create(*, draft: OrderDraft, channel: _ChannelRow, number: str, actor) -> O
         goods_amount=goods,
         shipping_fee=draft.shipping_fee,
         discount_amount=draft.discount_amount,
-        paid_amount=draft.paid_amount if draft.paid_amount is not None else goods + draft.shipping_fee
-        - draft.discount_amount,
+        paid_amount=draft.paid_amount
+        if draft.paid_amount is not None
+        else max(goods + draft.shipping_fee - draft.discount_amount, Decimal("0")),
         placed_at=draft.placed_at or now,
         paid_at=(draft.paid_at or now) if draft.paid else None,
         promised_ship_at=draft.promised_ship_at,

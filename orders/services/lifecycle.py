@@ -8,7 +8,6 @@ in its new status and is refused (``OrderActionRefused``); it is never silently 
 from collections.abc import Callable
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
@@ -19,6 +18,8 @@ from orders.models import Order, OrderEvent, OrderLine
 from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
 from orders.services.errors import OrderActionRefused
 from orders.states import HoldReason
+
+NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
 
 ACTION_LABELS = {
     "pay": gettext_lazy("付款"),
@@ -45,6 +46,8 @@ def _transition(
     effect: Callable[[Order], dict | None] | None = None,
 ) -> Order:
     order_id = order.pk if isinstance(order, Order) else order
+    if len(note or "") > NOTE_LIMIT:
+        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": NOTE_LIMIT}, code="note_too_long")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order_id)
         method = getattr(locked, name)
@@ -93,10 +96,8 @@ def _release_reservation(order: Order, actor) -> dict:
 
 
 def order_mark_paid(*, order: Order | int, actor=None, paid_at=None, note: str = "") -> Order:
-    def effect(locked: Order) -> None:
-        locked.paid_at = paid_at or timezone.now()
-
-    return _transition(order, "pay", actor=actor, note=note, effect=effect)
+    """Paid: waiting orders go to review; a held unpaid order stays held, now paid."""
+    return _transition(order, "pay", actor=actor, note=note, kwargs={"paid_at": paid_at})
 
 
 def order_approve(*, order: Order | int, actor=None, note: str = "") -> Order:
