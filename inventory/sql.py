@@ -12,12 +12,13 @@ from django.db import connection
 
 
 def insert(objs: list, *, returning_pk: bool = False) -> None:
-    """INSERT ``objs`` (instances of one model, primary keys unset) in one statement. With
-    ``returning_pk`` each instance gets its primary key back and counts as saved."""
+    """INSERT ``objs`` (instances of one model; primary keys all unset, or all set) in one
+    statement. With ``returning_pk`` each instance gets its primary key back and counts as saved."""
     if not objs:
         return
     meta = type(objs[0])._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    with_pk = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -31,8 +32,10 @@ def insert(objs: list, *, returning_pk: bool = False) -> None:
         if returning_pk:
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    if returning_pk or with_pk:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 def batch():

@@ -44,12 +44,17 @@ StockRow = tuple[int, int, int, int, int, list]
 
 def read_catalog(codes) -> tuple[dict[str, CatalogSku], list[StockRow]]:
     """Active SKUs by code and their stock rows with units free in active warehouses, in one query."""
-    codes = sorted(set(codes))
-    if not codes:
-        return {}, []
+    sql, params = catalog_statement(codes)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return catalog_from_rows(cursor.fetchall())
+
+
+def catalog_statement(codes) -> tuple[str, list]:
+    """The query behind ``read_catalog``, for a caller that sends it together with others."""
+    codes = sorted(set(codes)) or [""]
     quote = connection.ops.quote_name
     sku, level, warehouse = (quote(m._meta.db_table) for m in (Sku, StockLevel, Warehouse))
-    provinces_field = Warehouse._meta.get_field("provinces")
     placeholders = ", ".join(["%s"] * len(codes))
     # Only quoted table names and placeholders are interpolated; the codes are parameters.
     sql = (
@@ -58,15 +63,18 @@ def read_catalog(codes) -> tuple[dict[str, CatalogSku], list[StockRow]]:
         f"ON l.sku_id = s.id AND l.on_hand > l.reserved "
         f"WHERE s.code IN ({placeholders}) AND s.active"
     )
+    return sql, codes
+
+
+def catalog_from_rows(result) -> tuple[dict[str, CatalogSku], list[StockRow]]:
+    provinces_field = Warehouse._meta.get_field("provinces")
     skus: dict[str, CatalogSku] = {}
     rows: list[StockRow] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, codes)
-        for sku_id, code, name, level_id, warehouse_id, on_hand, reserved, provinces in cursor.fetchall():
-            skus.setdefault(code, CatalogSku(sku_id, code, name))
-            if level_id is not None:
-                provinces = provinces_field.from_db_value(provinces, None, connection)
-                rows.append((level_id, sku_id, warehouse_id, on_hand, reserved, provinces))
+    for sku_id, code, name, level_id, warehouse_id, on_hand, reserved, provinces in result:
+        skus.setdefault(code, CatalogSku(sku_id, code, name))
+        if level_id is not None:
+            provinces = provinces_field.from_db_value(provinces, None, connection)
+            rows.append((level_id, sku_id, warehouse_id, on_hand, reserved, provinces))
     return skus, rows
 
 

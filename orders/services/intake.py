@@ -13,7 +13,15 @@ from inventory.sql import batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import format_number, next_order_number, number_statement
-from orders.services.allocation import allocate_and_reserve, needs_by_sku, read_catalog
+from orders.services.allocation import (
+    Allocation,
+    CatalogSku,
+    StockRow,
+    allocate_and_reserve,
+    catalog_from_rows,
+    catalog_statement,
+    needs_by_sku,
+)
 from orders.states import HoldReason, OrderStatus
 
 _NOTE_LENGTH = Order._meta.get_field("hold_note").max_length
@@ -44,15 +52,32 @@ class _ChannelRow:
     existing_order_id: int | None
 
 
-def _lookup_and_number(draft: OrderDraft) -> tuple[_ChannelRow | None, str | None]:
-    """The channel with the order already taken in for this platform order (if any), and a new
-    order number unless it is a repeat or the channel is missing or inactive: two statements
-    sent together (one round trip on PostgreSQL). A number is drawn in autocommit, outside the
-    intake's transaction (see ``orders.numbering``)."""
+@dataclass(frozen=True)
+class _Prepared:
+    """What the intake reads before its transaction, in one round trip on PostgreSQL."""
+
+    channel: _ChannelRow | None
+    #: None for a repeat or a missing/inactive channel (no number is spent on those).
+    number: str | None
+    skus: dict[str, CatalogSku]
+    stock_rows: list[StockRow]
+    #: The new order's id, drawn from its sequence on PostgreSQL so that its rows can be sent
+    #: without waiting for the order's INSERT; None elsewhere.
+    order_id: int | None
+
+
+def _prepare(draft: OrderDraft) -> _Prepared:
+    """The channel with the order already taken in for this platform order (if any), a new order
+    number unless it is a repeat, the SKUs with their free stock, and (PostgreSQL) an order id.
+    Read in autocommit, outside the intake's transaction: the number so that its counter row is
+    locked for one statement only (see ``orders.numbering``); the stock as a first look only,
+    since the reservation itself is the guarded update."""
     quote = connection.ops.quote_name
     channel_table, source_table = quote(Channel._meta.db_table), quote(OrderSource._meta.db_table)
     number_sql, number_params, day = number_statement(unless_taken=(draft.channel, draft.external_id))
-    with batch(), connection.cursor() as lookup, connection.cursor() as numbering:
+    catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
+    new_id = connection.vendor == "postgresql"
+    with batch(), connection.cursor() as lookup, connection.cursor() as numbering, connection.cursor() as catalog:
         lookup.execute(
             # Only quoted table names are interpolated; the code and external id are parameters.
             f"SELECT c.id, c.active, (SELECT s.order_id FROM {source_table} s "  # noqa: S608
@@ -60,10 +85,21 @@ def _lookup_and_number(draft: OrderDraft) -> tuple[_ChannelRow | None, str | Non
             [draft.external_id, draft.channel],
         )
         numbering.execute(number_sql, number_params)
+        catalog.execute(catalog_sql, catalog_params)
+        if new_id:
+            with connection.cursor() as sequence:
+                sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
+                order_id = sequence.fetchone()[0]
         row = lookup.fetchone()
         drawn = numbering.fetchone()
-    channel = _ChannelRow(row[0], draft.channel, bool(row[1]), row[2]) if row else None
-    return channel, format_number(day, drawn[0]) if drawn else None
+        skus, stock_rows = catalog_from_rows(catalog.fetchall())
+    return _Prepared(
+        channel=_ChannelRow(row[0], draft.channel, bool(row[1]), row[2]) if row else None,
+        number=format_number(day, drawn[0]) if drawn else None,
+        skus=skus,
+        stock_rows=stock_rows,
+        order_id=order_id if new_id else None,
+    )
 
 
 def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
@@ -78,7 +114,8 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     """
     draft = draft.normalized()
     draft.validate()
-    channel, number = _lookup_and_number(draft)
+    prepared = _prepare(draft)
+    channel, number = prepared.channel, prepared.number
     if channel is not None and channel.existing_order_id is not None:
         existing = _existing(draft.channel, draft.external_id)
         if existing is not None:
@@ -93,7 +130,7 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
         # On PostgreSQL the statements whose results are not needed yet travel together, the
         # last writes with the COMMIT (see ``inventory.sql.batch``).
         with batch(), transaction.atomic():
-            order = _create(draft=draft, channel=channel, number=number, actor=actor)
+            order = _create(draft=draft, prepared=prepared, number=number, actor=actor)
     except IntegrityError:
         # A concurrent delivery of the same platform order committed first.
         existing = _existing(draft.channel, draft.external_id)
@@ -103,36 +140,18 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     return IntakeResult(order=order, created=True)
 
 
-def _create(*, draft: OrderDraft, channel: _ChannelRow, number: str, actor) -> Order:
+def _create(*, draft: OrderDraft, prepared: _Prepared, number: str, actor) -> Order:
     recipient = draft.recipient
+    channel, skus = prepared.channel, prepared.skus
     with connection.cursor() as customer:
-        # Sent before the catalogue read, so both travel in one round trip on PostgreSQL.
+        # Sent first; on PostgreSQL read once the stock is settled, so that it travels with the
+        # reservation (SQLite must finish a statement before the reservation's savepoint).
         phone = _send_customer_upsert(customer, recipient.name, recipient.phone)
-        skus, stock_rows = read_catalog(line.sku_code for line in draft.lines)
-        customer_id = customer.fetchone()[0] if phone else None
-    hold_reason, hold_note = "", ""
-    allocation = None
-    unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in skus})
-    missing = recipient.missing_parts()
-    if unknown:
-        hold_reason = HoldReason.UNKNOWN_SKU
-        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
-        hold_note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
-    elif missing:
-        hold_reason = HoldReason.BAD_ADDRESS
-        hold_note = _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
-    else:
-        allocation = allocate_and_reserve(
-            needs=needs_by_sku(draft.lines, skus),
-            province=recipient.province,
-            reference=number,
-            actor=actor,
-            stock_rows=stock_rows,
-        )
-        if allocation is None:
-            hold_reason = HoldReason.OUT_OF_STOCK
-            hold_note = _("没有一个仓库能整单发货")
-
+        deferred = connection.vendor == "postgresql"
+        customer_id = customer.fetchone()[0] if phone and not deferred else None
+        hold_reason, hold_note, allocation = _allocate(draft, prepared, number, actor)
+        if phone and deferred:
+            customer_id = customer.fetchone()[0]
     if hold_reason:
         status = OrderStatus.ON_HOLD
     else:
@@ -140,6 +159,7 @@ def _create(*, draft: OrderDraft, channel: _ChannelRow, number: str, actor) -> O
     now = timezone.now()
     goods = draft.goods_amount
     order = Order(
+        id=prepared.order_id,
         number=number,
         channel_id=channel.pk,
         status=status,
@@ -167,7 +187,7 @@ def _create(*, draft: OrderDraft, channel: _ChannelRow, number: str, actor) -> O
         promised_ship_at=draft.promised_ship_at,
         warehouse_id=allocation.warehouse_id if allocation else None,
     )
-    insert([order], returning_pk=True)
+    insert([order], returning_pk=prepared.order_id is None)
     lines = []
     for line in draft.lines:
         sku = skus.get(line.sku_code)
@@ -196,6 +216,28 @@ def _create(*, draft: OrderDraft, channel: _ChannelRow, number: str, actor) -> O
     insert(lines)
     insert([event])
     return order
+
+
+def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tuple[str, str, Allocation | None]:
+    """(hold reason, hold note, allocation): reserve every line in one warehouse, or say why not."""
+    unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in prepared.skus})
+    if unknown:
+        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
+        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
+        return HoldReason.UNKNOWN_SKU, note, None
+    missing = draft.recipient.missing_parts()
+    if missing:
+        return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, None
+    allocation = allocate_and_reserve(
+        needs=needs_by_sku(draft.lines, prepared.skus),
+        province=draft.recipient.province,
+        reference=number,
+        actor=actor,
+        stock_rows=prepared.stock_rows,
+    )
+    if allocation is None:
+        return HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"), None
+    return "", "", allocation
 
 
 def _send_customer_upsert(cursor, name: str, phone: str) -> str | None:
