@@ -3,7 +3,7 @@ codes and addresses. Each raises ``PayloadInvalid`` with a Chinese message that 
 so a payload that cannot be read stays in the inbox with a reason a person can act on."""
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -135,7 +135,7 @@ class Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise self.fail(path or key, _("不是时间戳：%(value)s") % {"value": value})
-        return datetime.fromtimestamp(value, tz=UTC)
+        return datetime.fromtimestamp(value, tz=SHANGHAI)
 
     def status(self, value, table: dict, path: str) -> str:
         """The platform status through the adapter's table; an unknown one is refused, not guessed."""
