@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.connectors import carriers
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
@@ -60,7 +61,7 @@ SAMPLE_STATUS = {
     S.CANCELLED: ("FINISH", "buyer_cancel_order"),
 }
 
-read = Reader(_("速卖通"))
+read = Reader(gettext_lazy("速卖通"))
 
 
 class AliexpressConnector(Connector):

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.connectors import carriers
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
@@ -50,7 +51,7 @@ SAMPLE_STATUS = {S.UNPAID: 1, S.PAID: 2, S.REFUNDING: 2, S.SHIPPED: 3, S.COMPLET
 AFTER_SALE_IN_PROGRESS = {"6", "7", "11"}
 SUCCESS = "10000"
 
-read = Reader(_("抖音"))
+read = Reader(gettext_lazy("抖音"))
 
 
 def _plain(value) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.connectors import carriers
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
@@ -63,7 +64,7 @@ OPTIONAL_FIELDS = (
     "consigneeInfo,itemInfoList,waybill,logisticsId"
 )
 
-read = Reader(_("京东"))
+read = Reader(gettext_lazy("京东"))
 
 
 class JdConnector(Connector):

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.connectors import carriers
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
@@ -47,7 +48,7 @@ SAMPLE_STATUS = {
     S.CANCELLED: (1, 4, 1),
 }
 
-read = Reader(_("拼多多"))
+read = Reader(gettext_lazy("拼多多"))
 
 
 class PinduoduoConnector(Connector):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.connectors import carriers
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
@@ -58,7 +59,7 @@ TRADE_FIELDS = (
     "receiver_town,receiver_address,receiver_zip,buyer_message,seller_memo,orders"
 )
 
-read = Reader(_("淘宝"))
+read = Reader(gettext_lazy("淘宝"))
 
 
 class TaobaoConnector(Connector):
