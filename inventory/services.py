@@ -9,12 +9,13 @@ them in primary-key order, so two multi-line orders can never deadlock each othe
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
+from inventory.sql import insert
 
 _ID_COLUMN = f'"{StockLevel._meta.db_table}"."{StockLevel._meta.pk.column}"'
 
@@ -94,7 +95,7 @@ def _available(quantities: dict[int, int]) -> dict[int, int]:
 
 
 def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor):
-    StockMovement.objects.bulk_create(
+    movements = [
         StockMovement(
             stock_level_id=pk,
             delta_on_hand=on_hand * qty,
@@ -104,31 +105,51 @@ def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, r
             actor=actor,
         )
         for pk, qty in sorted(quantities.items())
-    )
+    ]
+    insert(movements)
 
 
 def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
     """Reserve every line or none (raises ``InsufficientStock``). Locks the rows in pk order.
 
-    Always inside its own savepoint, so a partly applied update is rolled back (releasing its row
-    locks) before refusing, and so an order makes the same queries whatever its number of lines.
+    One guarded ``UPDATE … RETURNING`` (see ``_reserve_rows``) inside its own savepoint: when a row
+    lacks stock, rolling the savepoint back undoes the rows this call did reserve and releases
+    every row lock it took, so a caller trying another warehouse next cannot deadlock with an
+    order falling back the other way. (On PostgreSQL the intake sends the savepoint statements in
+    the same round trips as its other statements; see ``inventory.sql.batch``.)
     """
     quantities = _merged(lines)
     with transaction.atomic():
-        updated = _guarded_update(
-            quantities,
-            lambda qty: Q(on_hand__gte=F("reserved") + qty),
-            reserved=F("reserved") + _per_row(quantities),
-        )
-        if updated == len(quantities):
+        reserved = _reserve_rows(quantities)
+        if len(reserved) == len(quantities):
             _write_movements(
                 quantities, MovementReason.RESERVE, on_hand=0, reserved=1, reference=reference, actor=actor
             )
-        else:
-            transaction.set_rollback(True)
-    if updated != len(quantities):
-        # Read after the rollback, so rows this call had partly reserved are not reported short.
-        raise _shortage(quantities)
+            return
+        transaction.set_rollback(True)
+    # Read after the rollback, so rows this call had partly reserved are not reported short.
+    raise _shortage(quantities)
+
+
+def _reserve_rows(quantities: dict[int, int]) -> list[int]:
+    """``reserved += qty`` on each row whose ``on_hand`` covers it, in one statement that locks the
+    rows in pk order on PostgreSQL; returns the ids it updated."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(quantities)) + " END"
+    case_params = [value for item in sorted(quantities.items()) for value in item]
+    ids = sorted(quantities)
+    in_ids = ", ".join(["%s"] * len(ids))
+    where = [f"id IN ({in_ids})", f"on_hand >= reserved + {case}"]
+    params = [*case_params, *ids, *case_params]
+    if connection.features.has_select_for_update and len(ids) > 1:
+        lock = f"SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE"  # noqa: S608
+        where.append(f"id IN ({lock})")
+        params += ids
+    # Only the quoted table name and placeholders are interpolated; ids and quantities are parameters.
+    sql = f"UPDATE {table} SET reserved = reserved + {case} WHERE {' AND '.join(where)} RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _shortage(quantities: dict[int, int]) -> InsufficientStock:

@@ -1,6 +1,6 @@
 """The intake draft: what any channel hands to ``order_intake``."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -81,6 +81,11 @@ class OrderDraft:
     def goods_amount(self) -> Decimal:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
 
+    def normalized(self) -> "OrderDraft":
+        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order)."""
+        lines = tuple(replace(line, sku_code=_trimmed(line.sku_code)) for line in self.lines)
+        return replace(self, channel=_trimmed(self.channel), external_id=_trimmed(self.external_id), lines=lines)
+
     def validate(self) -> None:
         """Raise ``DraftInvalid`` listing every malformed field. Writes nothing."""
         errors: dict[str, str] = {}
@@ -125,6 +130,10 @@ class OrderDraft:
                 errors[path] = _("不能超过 %(n)d 个字符") % {"n": limit}
         if errors:
             raise DraftInvalid(errors)
+
+
+def _trimmed(value) -> str:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _is_money(value) -> bool:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -31,6 +32,10 @@ class Priority(models.IntegerChoices):
     NORMAL = 0, _("普通")
     HIGH = 1, _("加急")
     URGENT = 2, _("特急")
+
+
+def is_unpaid(order) -> bool:
+    return order.paid_at is None
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
@@ -99,8 +104,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # Transitions: bodies touch only this row; the services lock, log and save.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PENDING_REVIEW)
-    def pay(self) -> None:
-        pass
+    @transition(field=status, source=OrderStatus.ON_HOLD, target=OrderStatus.ON_HOLD, conditions=[is_unpaid])
+    def pay(self, paid_at=None) -> None:
+        """Paid: to review; a held order stays held (its release then goes to review)."""
+        self.paid_at = paid_at or timezone.now()
 
     @transition(field=status, source=OrderStatus.PENDING_REVIEW, target=OrderStatus.READY)
     def approve(self) -> None:

@@ -6,23 +6,48 @@ counter row is locked only for that one statement: intakes never queue behind ea
 transactions. A rolled-back intake leaves a gap, never a duplicate.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from orders.models import OrderNumberSequence
+from channels.models import Channel
+from orders.models import OrderNumberSequence, OrderSource
 
 _TABLE = OrderNumberSequence._meta.db_table
 
 
 def next_order_number(*, now=None) -> str:
+    sql, params, day = number_statement(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (sequence,) = cursor.fetchone()
+    return format_number(day, sequence)
+
+
+def number_statement(*, now=None, unless_taken: tuple[str, str] | None = None) -> tuple[str, list, date]:
+    """The statement that draws the next number of the local day: (sql, params, day). With
+    ``unless_taken=(channel code, external id)`` it draws none (returns no row) when that platform
+    order is already taken in or the channel is missing or inactive, so the intake can send it
+    together with its dedup lookup without spending numbers on repeats."""
     day = timezone.localdate(now)
-    # Only the model's own table name is interpolated; the day is a query parameter.
+    params: list = [connection.ops.adapt_datefield_value(day)]
+    where = ""
+    if unless_taken is not None:
+        channel, source = Channel._meta.db_table, OrderSource._meta.db_table
+        where = (
+            f" WHERE EXISTS (SELECT 1 FROM {channel} c WHERE c.code = %s AND c.active AND NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {source} s WHERE s.channel_id = c.id AND s.external_id = %s))"
+        )
+        params += list(unless_taken)
+    # Only the models' own table names are interpolated; the day, code and id are parameters.
     sql = (
-        f"INSERT INTO {_TABLE} (day, last) VALUES (%s, 1) "  # noqa: S608
+        f"INSERT INTO {_TABLE} (day, last) SELECT %s, 1{where} "  # noqa: S608
         f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + 1 RETURNING last"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datefield_value(day)])
-        (sequence,) = cursor.fetchone()
+    return sql, params, day
+
+
+def format_number(day: date, sequence: int) -> str:
     return f"{settings.ORDER_NUMBER_PREFIX}{day:%Y%m%d}{sequence:06d}"

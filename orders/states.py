@@ -58,3 +58,4 @@ STATUS_COLOURS = {
 def release_target(order) -> str:
     """A released order goes back to review if paid, else to waiting for payment."""
     return OrderStatus.PENDING_REVIEW if order.paid_at else OrderStatus.PENDING_PAYMENT
+

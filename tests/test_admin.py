@@ -13,6 +13,7 @@ from oms.admin_paginator import EstimatedCountPaginator, estimated_row_count
 from orders.models import Order, OrderEvent
 from orders.services import (
     order_approve,
+    order_cancel,
     order_intake,
     order_pack,
     order_ship,
@@ -494,3 +495,18 @@ def test_movements_are_read_only_even_for_a_superuser(admin_client, level):
     assert admin_client.get(reverse("admin:inventory_stockmovement_delete", args=[movement.pk])).status_code == 403
     movement.refresh_from_db()
     assert movement.note == ""
+
+
+def test_a_button_pressed_on_a_page_someone_else_has_since_changed_is_refused(ops_client, place):
+    order = place()
+    page = ops_client.get(order_page(order)).content.decode()
+    assert 'name="seen_status" value="pending_review"' in page
+    order_cancel(order=order)  # a colleague cancels while the page is open
+
+    response = ops_client.post(
+        reverse("admin:orders_order_approve", args=[order.pk]), {"seen_status": "pending_review"}, follow=True
+    )
+
+    assert refreshed(order).status == OrderStatus.CANCELLED
+    assert any("已被其他人改为「已取消」" in m for m in messages_of(response))
+    assert list(refreshed(order).events.values_list("action", flat=True).order_by("id")) == ["created", "cancel"]

@@ -496,3 +496,18 @@ def test_oversized_draft_fields_are_refused_before_anything_is_written(stocked, 
     assert refused.value.errors
     assert not Order.objects.exists()
     assert not StockMovement.objects.filter(reason=MovementReason.RESERVE).exists()
+
+
+def test_external_ids_and_codes_are_trimmed_so_padded_repeats_are_one_order(stocked, make_draft):
+    first = order_intake(draft=make_draft([("A001", 1)]))
+    external_id = first.order.sources.get().external_id
+    padded = dataclasses.replace(make_draft([(" A001 ", 1)]), external_id=f"  {external_id}\t")
+    again = order_intake(draft=padded)
+    assert again.created is False and again.order.pk == first.order.pk
+    fresh = order_intake(draft=make_draft([(" A001 ", 1)]))
+    assert fresh.order.lines.get().sku_code == "A001" and fresh.order.status == OrderStatus.PENDING_REVIEW
+
+
+def test_a_discount_larger_than_the_order_leaves_nothing_to_pay_not_a_negative_amount(stocked, make_draft):
+    draft = dataclasses.replace(make_draft([("A001", 1)]), discount_amount=Decimal("100000.00"))
+    assert order_intake(draft=draft).order.paid_amount == Decimal("0.00")

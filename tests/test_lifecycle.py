@@ -299,3 +299,22 @@ def test_service_refuses_when_the_order_changed_under_it(order_in_state, monkeyp
     assert Order.objects.get(pk=order.pk).status == S.PENDING_REVIEW
     assert order.events.count() == 1
     assert stock_snapshot() == stock_before
+
+
+def test_a_held_unpaid_order_can_be_paid_and_stays_held_until_released(order_in_state):
+    held = order_in_state(S.ON_HOLD, paid=False)
+    paid = order_mark_paid(order=held, note="平台通知已付款")
+    assert (paid.status, paid.paid_at is not None) == (S.ON_HOLD, True)
+    assert paid.events.latest("id").action == "pay"
+    with pytest.raises(OrderActionRefused):
+        order_mark_paid(order=held)  # paying twice is refused
+    assert order_release_hold(order=held).status == S.PENDING_REVIEW
+
+
+def test_an_over_long_note_is_refused_before_anything_changes(order_in_state):
+    order = order_in_state(S.PENDING_REVIEW)
+    with pytest.raises(OrderActionRefused) as refused:
+        order_approve(order=order, note="备" * 501)
+    assert refused.value.code == "note_too_long" and CHINESE.search(refused.value.message)
+    assert Order.objects.get(pk=order.pk).status == S.PENDING_REVIEW
+    assert order_approve(order=order, note="备" * 500).status == S.READY

@@ -83,3 +83,20 @@ def test_a_repeat_delivery_does_not_draw_a_number(clock, stocked, make_draft):
     following = order_intake(draft=make_draft()).order
     assert repeat.number == first.number == "SO20261122000001"
     assert following.number == "SO20261122000002"
+
+
+def test_repeat_deliveries_and_refused_channels_draw_no_number(clock, stocked, make_draft):
+    from channels.models import Channel, Platform
+    from orders.drafts import DraftInvalid
+
+    clock.set(datetime(2026, 11, 22, 4, 0, tzinfo=UTC))
+    draft = make_draft()
+    first = order_intake(draft=draft).order
+    for _ in range(3):
+        assert order_intake(draft=draft).created is False
+    Channel.objects.create(code="closed-shop", name="已关店", platform=Platform.JD, active=False)
+    for code in ("closed-shop", "no-such-shop"):
+        with pytest.raises(DraftInvalid):
+            order_intake(draft=make_draft(channel=code))
+    second = order_intake(draft=make_draft()).order
+    assert _parts(first.number)[1] + 1 == _parts(second.number)[1]

@@ -276,16 +276,20 @@ class OrderAdmin(admin.ModelAdmin):
         if order is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         back = reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
+        # The status the page showed: if someone else moved the order since, the action is refused.
+        shown = request.POST.get("seen_status") or request.GET.get("seen_status")
+        seen = {"expected_status": shown} if shown else {}
         if action.form_class is None:
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
-            run_action(request, action, [order])
+            run_action(request, action, [order], seen)
             return HttpResponseRedirect(back)
         form = action.form_class(request.POST if request.method == "POST" else None)
         if form.is_valid():
-            run_action(request, action, [order], form.cleaned_data)
+            run_action(request, action, [order], {**form.cleaned_data, **seen})
             return HttpResponseRedirect(back)
-        return self._confirm_page(request, action, [order], form, hidden=[], back=back)
+        hidden = [("seen_status", seen["expected_status"])] if seen else []
+        return self._confirm_page(request, action, [order], form, hidden=hidden, back=back)
 
     def _bulk(self, request, queryset, name: str):
         action = ACTIONS[name]

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F
 
-from inventory.models import Sku, StockLevel
+from inventory.models import Sku, StockLevel, Warehouse
 from inventory.services import InsufficientStock, StockLine, stock_reserve
 from orders.address import normalize_province
 
@@ -30,16 +31,61 @@ def needs_by_sku(lines, skus: dict[str, Sku]) -> dict[int, int]:
     return needs
 
 
-def allocate_and_reserve(*, needs: dict[int, int], province: str, reference: str, actor=None) -> Allocation | None:
+@dataclass(frozen=True)
+class CatalogSku:
+    pk: int
+    code: str
+    name: str
+
+
+#: (stock level id, sku id, warehouse id, on_hand, reserved, the warehouse's provinces)
+StockRow = tuple[int, int, int, int, int, list]
+
+
+def read_catalog(codes) -> tuple[dict[str, CatalogSku], list[StockRow]]:
+    """Active SKUs by code and their stock rows with units free in active warehouses, in one query."""
+    codes = sorted(set(codes))
+    if not codes:
+        return {}, []
+    quote = connection.ops.quote_name
+    sku, level, warehouse = (quote(m._meta.db_table) for m in (Sku, StockLevel, Warehouse))
+    provinces_field = Warehouse._meta.get_field("provinces")
+    placeholders = ", ".join(["%s"] * len(codes))
+    # Only quoted table names and placeholders are interpolated; the codes are parameters.
+    sql = (
+        f"SELECT s.id, s.code, s.name, l.id, l.warehouse_id, l.on_hand, l.reserved, w.provinces "  # noqa: S608
+        f"FROM {sku} s LEFT JOIN ({level} l JOIN {warehouse} w ON w.id = l.warehouse_id AND w.active) "
+        f"ON l.sku_id = s.id AND l.on_hand > l.reserved "
+        f"WHERE s.code IN ({placeholders}) AND s.active"
+    )
+    skus: dict[str, CatalogSku] = {}
+    rows: list[StockRow] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, codes)
+        for sku_id, code, name, level_id, warehouse_id, on_hand, reserved, provinces in cursor.fetchall():
+            skus.setdefault(code, CatalogSku(sku_id, code, name))
+            if level_id is not None:
+                provinces = provinces_field.from_db_value(provinces, None, connection)
+                rows.append((level_id, sku_id, warehouse_id, on_hand, reserved, provinces))
+    return skus, rows
+
+
+def allocate_and_reserve(
+    *, needs: dict[int, int], province: str, reference: str, actor=None, stock_rows: list[StockRow] | None = None
+) -> Allocation | None:
     """Reserve ``needs`` (sku id -> quantity) in one warehouse, or return None if none can take it.
 
     Preference: a warehouse serving the province with every line in stock, then any warehouse with
     every line in stock. Availability is read once; the reservation itself is the guarded update in
     ``stock_reserve``, so a warehouse emptied by a concurrent order is simply skipped.
+    ``stock_rows`` are those rows when the caller has read them already (``read_catalog``).
     """
-    rows = StockLevel.objects.filter(
-        sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
-    ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
+    if stock_rows is not None:
+        rows = stock_rows
+    else:
+        rows = StockLevel.objects.filter(
+            sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
+        ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
     by_warehouse: dict[int, dict[int, int]] = {}
     serves: dict[int, bool] = {}
     wanted = normalize_province(province)

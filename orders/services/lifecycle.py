@@ -8,7 +8,6 @@ in its new status and is refused (``OrderActionRefused``); it is never silently 
 from collections.abc import Callable
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
@@ -19,6 +18,8 @@ from orders.models import Order, OrderEvent, OrderLine
 from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
 from orders.services.errors import OrderActionRefused
 from orders.states import HoldReason
+
+NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
 
 ACTION_LABELS = {
     "pay": gettext_lazy("付款"),
@@ -43,10 +44,20 @@ def _transition(
     data: dict | None = None,
     kwargs: dict | None = None,
     effect: Callable[[Order], dict | None] | None = None,
+    expected_status: str | None = None,
 ) -> Order:
     order_id = order.pk if isinstance(order, Order) else order
+    if len(note or "") > NOTE_LIMIT:
+        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": NOTE_LIMIT}, code="note_too_long")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order_id)
+        if expected_status is not None and locked.status != expected_status:
+            # The person acted on the order as they saw it; someone else has moved it since.
+            raise OrderActionRefused(
+                _("订单 %(number)s 已被其他人改为「%(status)s」，请刷新后再操作")
+                % {"number": locked.number, "status": locked.get_status_display()},
+                code="concurrent_change",
+            )
         method = getattr(locked, name)
         if not can_proceed(method):
             raise OrderActionRefused(
@@ -92,28 +103,26 @@ def _release_reservation(order: Order, actor) -> dict:
     return {"released": released}
 
 
-def order_mark_paid(*, order: Order | int, actor=None, paid_at=None, note: str = "") -> Order:
-    def effect(locked: Order) -> None:
-        locked.paid_at = paid_at or timezone.now()
-
-    return _transition(order, "pay", actor=actor, note=note, effect=effect)
+def order_mark_paid(*, order: Order | int, actor=None, expected_status: str | None = None, paid_at=None, note: str = "") -> Order:
+    """Paid: waiting orders go to review; a held unpaid order stays held, now paid."""
+    return _transition(order, "pay", expected_status=expected_status, actor=actor, note=note, kwargs={"paid_at": paid_at})
 
 
-def order_approve(*, order: Order | int, actor=None, note: str = "") -> Order:
-    return _transition(order, "approve", actor=actor, note=note)
+def order_approve(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    return _transition(order, "approve", expected_status=expected_status, actor=actor, note=note)
 
 
-def order_hold(*, order: Order | int, actor=None, reason: str = HoldReason.MANUAL, note: str = "") -> Order:
+def order_hold(*, order: Order | int, actor=None, expected_status: str | None = None, reason: str = HoldReason.MANUAL, note: str = "") -> Order:
     if reason not in HoldReason.values:
         raise OrderActionRefused(_("未知的挂起原因"), code="invalid_reason")
     if reason == HoldReason.MANUAL and not note.strip():
         raise OrderActionRefused(_("人工挂起请填写说明"), code="note_required")
     return _transition(
-        order, "hold", actor=actor, note=note, data={"reason": reason}, kwargs={"reason": reason, "note": note}
+        order, "hold", expected_status=expected_status, actor=actor, note=note, data={"reason": reason}, kwargs={"reason": reason, "note": note}
     )
 
 
-def order_release_hold(*, order: Order | int, actor=None, note: str = "") -> Order:
+def order_release_hold(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
     """Release a hold. An order that holds no stock yet is first allocated and reserved again
     (after a SKU mapping, a restock or an address fix); if that still fails it stays on hold."""
 
@@ -123,7 +132,7 @@ def order_release_hold(*, order: Order | int, actor=None, note: str = "") -> Ord
             return None
         return _reallocate(locked, lines, actor)
 
-    return _transition(order, "release_hold", actor=actor, note=note, effect=effect)
+    return _transition(order, "release_hold", expected_status=expected_status, actor=actor, note=note, effect=effect)
 
 
 def _reallocate(order: Order, lines: list[OrderLine], actor) -> dict:
@@ -150,20 +159,20 @@ def _reallocate(order: Order, lines: list[OrderLine], actor) -> dict:
     return {"warehouse_id": allocation.warehouse_id}
 
 
-def order_cancel(*, order: Order | int, actor=None, note: str = "") -> Order:
+def order_cancel(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
     """Cancel and give back every reserved unit."""
-    return _transition(order, "cancel", actor=actor, note=note, effect=lambda locked: _release_reservation(locked, actor))
+    return _transition(order, "cancel", expected_status=expected_status, actor=actor, note=note, effect=lambda locked: _release_reservation(locked, actor))
 
 
-def order_start_picking(*, order: Order | int, actor=None, note: str = "") -> Order:
-    return _transition(order, "start_picking", actor=actor, note=note)
+def order_start_picking(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    return _transition(order, "start_picking", expected_status=expected_status, actor=actor, note=note)
 
 
-def order_pack(*, order: Order | int, actor=None, note: str = "") -> Order:
-    return _transition(order, "pack", actor=actor, note=note)
+def order_pack(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    return _transition(order, "pack", expected_status=expected_status, actor=actor, note=note)
 
 
-def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number: str, note: str = "") -> Order:
+def order_ship(*, order: Order | int, actor=None, expected_status: str | None = None, carrier: str, tracking_number: str, note: str = "") -> Order:
     """Ship: the reserved units leave stock (on_hand and reserved both drop)."""
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier or not tracking_number:
@@ -184,6 +193,7 @@ def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number:
     return _transition(
         order,
         "ship",
+        expected_status=expected_status,
         actor=actor,
         note=note,
         effect=effect,
@@ -191,9 +201,9 @@ def order_ship(*, order: Order | int, actor=None, carrier: str, tracking_number:
     )
 
 
-def order_deliver(*, order: Order | int, actor=None, note: str = "") -> Order:
-    return _transition(order, "deliver", actor=actor, note=note)
+def order_deliver(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    return _transition(order, "deliver", expected_status=expected_status, actor=actor, note=note)
 
 
-def order_complete(*, order: Order | int, actor=None, note: str = "") -> Order:
-    return _transition(order, "complete", actor=actor, note=note)
+def order_complete(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    return _transition(order, "complete", expected_status=expected_status, actor=actor, note=note)
