@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.orders",
     "tests.fixtures.concurrency",
     "tests.fixtures.users",
+    "tests.fixtures.simulator",
 ]
 
 

@@ -98,8 +98,12 @@ class Connector:
         raise NotImplementedError
 
     def sample_payload(self, *, external_id: str, lines: list[tuple[str, int, str]], status: str = PlatformStatus.PAID,
-                       updated_at: datetime | None = None, **recipient) -> dict:
+                       updated_at: datetime | None = None, placed_at: datetime | None = None,
+                       paid_at: datetime | None = None, tracking: tuple[str, str] | None = None,
+                       **recipient) -> dict:
         """A realistic payload in this platform's shape (for the simulator, demo, tests and benchmarks).
-        ``lines`` are (item code, quantity, unit price as a string); ``recipient`` may override
+        ``lines`` are (item code, quantity, unit price as a string[, title]); ``updated_at`` defaults
+        to now, ``placed_at`` to ``updated_at`` and ``paid_at`` (for a paid status) to ``placed_at``;
+        ``tracking`` is (carrier, number) where the platform carries it; ``recipient`` may override
         name, phone, province, city, district, street."""
         raise NotImplementedError

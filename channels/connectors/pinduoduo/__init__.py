@@ -1,0 +1,5 @@
+"""Pinduoduo adapter."""
+
+from channels.connectors.pinduoduo.adapter import connector
+
+__all__ = ["connector"]

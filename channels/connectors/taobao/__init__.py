@@ -1,0 +1,5 @@
+"""Taobao / Tmall adapter."""
+
+from channels.connectors.taobao.adapter import connector
+
+__all__ = ["connector"]
