@@ -20,7 +20,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_logins
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	@echo "Serving http://$(HOST):$(PORT)/ with the background worker; Ctrl-C stops both."
 	@# qcluster gets its own process group and is stopped with SIGINT (its clean shutdown) when the
 	@# server ends, however that happens: Ctrl-C, or a TERM sent to make's whole process group.

@@ -114,3 +114,14 @@ def test_demo_logins_with_force_runs_without_debug(db, settings, capsys, fast_ha
 
     assert get_user_model().objects.get(username="supervisor").check_password("supervisor-demo-123")
     assert "supervisor-demo-123" in capsys.readouterr().out
+
+
+def test_demo_logins_prints_the_address_the_site_is_served_at(db, settings, capsys, fast_hashing):
+    settings.DEBUG = True
+
+    call_command("demo_logins", "--base-url", "http://127.0.0.1:8011/")
+
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8011/admin/" in out
+    assert "http://127.0.0.1:8011/api/v1/orders" in out
+    assert ":8000" not in out

@@ -26,8 +26,7 @@ from oms.roles import (
     sync_roles,
 )
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
-API_URL = "http://127.0.0.1:8000/api/v1/orders"
+BASE_URL = "http://127.0.0.1:8000"
 API_USERNAME = "api"
 
 
@@ -54,6 +53,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--base-url", default=BASE_URL, help=_("站点地址，用于打印登录链接（默认 %(default)s）")
+        )
+        parser.add_argument(
             "--force", action="store_true", help=_("DEBUG 关闭时也执行（绝不要在生产环境使用）")
         )
 
@@ -67,7 +69,7 @@ class Command(BaseCommand):
             for login in DEMO_LOGINS:
                 self._ensure_user(login)
             token = self._ensure_api_token()
-        self._print_table(token)
+        self._print_table(token, options["base_url"].rstrip("/"))
 
     def _ensure_user(self, login: DemoLogin):
         User = get_user_model()
@@ -93,11 +95,11 @@ class Command(BaseCommand):
         token, _created = Token.objects.get_or_create(user=user)
         return token
 
-    def _print_table(self, token: Token) -> None:
+    def _print_table(self, token: Token, base_url: str) -> None:
         rows = [(_("角色"), _("用户名"), _("密码"), _("登录地址"))]
         for login in DEMO_LOGINS:
             if login.group is None or login.group in STAFF_ROLES:
-                where = ADMIN_URL
+                where = f"{base_url}/admin/"
             elif login.group == PICKER:
                 where = _("账号已建好；拣货手机页面随仓库作业功能上线")
             else:
@@ -115,7 +117,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("API 令牌（用户 %(user)s，可推送订单、查询订单和库存）：%(key)s") % {"user": API_USERNAME, "key": token.key}
         )
-        self.stdout.write(f'  curl -H "Authorization: Token {token.key}" {API_URL}')
+        self.stdout.write(f'  curl -H "Authorization: Token {token.key}" {base_url}/api/v1/orders')
 
 
 def _display_width(text: str) -> int:
