@@ -21,6 +21,7 @@ from orders.states import BEFORE_PACKING, ExceptionReason, HoldReason, OrderStat
 _NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
 _HOLD_NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
+ADDRESS_PARTS = ("province", "city", "district", "street")
 _ADDRESS_LIMITS = {
     "recipient_name": TEXT_LIMITS["recipient.name"],
     "phone": TEXT_LIMITS["recipient.phone"],
@@ -221,11 +222,12 @@ def order_change_address(
             to_status=locked.status,
             actor=actor,
             note=note,
-            # Before and after of the address parts; phone and name stay out of the event log.
+            # The whole address before and after (a later platform message is compared with the
+            # address the platform last sent); phone and name stay out of the event log.
             data={
                 "changed": changed,
-                "before": {k: before[k] for k in changed if k not in ("phone", "recipient_name")},
-                "after": {k: after[k] for k in changed if k not in ("phone", "recipient_name")},
+                "before": {k: before[k] for k in ADDRESS_PARTS},
+                "after": {k: after[k] for k in ADDRESS_PARTS},
             },
         )
     return locked
@@ -279,3 +281,17 @@ def order_clear_exception(*, order: Order | int, note: str, actor=None) -> Order
             data={"reason": reason},
         )
     return locked
+
+
+def platform_address(order: Order) -> dict[str, str]:
+    """The address the platform last sent for this order: the order's own address unless a person
+    has changed it since (then the address before the person's first change, or after the
+    platform's latest change). A platform message repeating it must not undo the person's edit."""
+    events = list(
+        OrderEvent.objects.filter(order=order, action="change_address").order_by("id").values("actor_id", "data")
+    )
+    if all(event["actor_id"] is None for event in events):
+        return {part: getattr(order, part) for part in ADDRESS_PARTS}
+    by_platform = [event for event in events if event["actor_id"] is None]
+    known = by_platform[-1]["data"]["after"] if by_platform else events[0]["data"]["before"]
+    return {part: known.get(part, "") for part in ADDRESS_PARTS}
