@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels.models import Channel
-from channels.signing import signature, verify
 from channels.services.secrets import mask_credentials, mask_secret
+from channels.signing import signature, verify
 
 LIST = reverse("admin:channels_channel_changelist")
 SECRET = "s3cr3t-AAAA-0123456789-zzzz-wxyz"
