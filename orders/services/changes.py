@@ -258,14 +258,14 @@ def order_flag_exception(*, order: Order | int, reason: str, note: str = "", act
     return locked
 
 
-def order_clear_exception(*, order: Order | int, note: str, actor=None) -> Order:
+def order_clear_exception(*, order: Order | int, note: str, actor=None, expected_status: str | None = None) -> Order:
     """A person has dealt with the exception; ``note`` (required) says how."""
     note = (note or "").strip()
     if not note:
         raise OrderActionRefused(_("请填写处理说明"), code="note_required")
     _check_note(note)
     with transaction.atomic():
-        locked = _locked(order)
+        locked = _locked(order, expected_status)
         if not locked.exception_reason:
             raise OrderActionRefused(_("订单 %(number)s 没有待处理的异常") % {"number": locked.number}, code="no_exception")
         reason = locked.exception_reason
