@@ -127,7 +127,10 @@ def apply_update(order, parsed):
         changed |= ok
         if note:
             notes.append(note)
-    if parsed.status == PlatformStatus.PAID and order.status == OrderStatus.PENDING_PAYMENT:
+    waiting_for_payment = order.status == OrderStatus.PENDING_PAYMENT or (
+        order.status == OrderStatus.ON_HOLD and not order.is_paid
+    )
+    if parsed.status == PlatformStatus.PAID and waiting_for_payment:
         try:
             order = order_mark_paid(order=order, paid_at=parsed.draft.paid_at, note=_("平台通知已付款"))
         except OrderActionRefused as exc:

@@ -165,3 +165,18 @@ def test_unknown_code_mapped_then_the_held_order_runs(stocked, taobao_channel):
     assert report.released == [order.number]
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_REVIEW
     assert SkuMapping.objects.get().sku == Sku.objects.get(code="A001")
+
+
+def test_a_held_unpaid_order_paid_later_is_released_to_review_once_mapped(stocked, taobao_channel):
+    from channels.services.skus import sku_mapping_save
+
+    message = send(taobao_channel, "6001", status=S.UNPAID, lines=(("TB-NEW", 1, "9.90"),))
+    order = order_of(message)
+    assert order.status == OrderStatus.ON_HOLD and not order.is_paid
+
+    paid = send(taobao_channel, "6001", minutes=5, status=S.PAID, lines=(("TB-NEW", 1, "9.90"),))
+    assert paid.status == InboxStatus.PROCESSED
+    assert Order.objects.get(pk=order.pk).is_paid
+
+    sku_mapping_save(channel=taobao_channel, external_code="TB-NEW", sku_code="A002")
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_REVIEW
