@@ -156,8 +156,11 @@ class OrderAdmin(admin.ModelAdmin):
         detail = order.get_hold_reason_display() if order.status == OrderStatus.ON_HOLD else ""
         badge = status_badge(order.status, detail, stacked=True)
         if order.exception_reason:
-            return format_html('{}<br><span class="oms-badge oms-exception" title="{}">{}</span>', badge,
-                               order.exception_note, _("异常：%(reason)s") % {"reason": order.get_exception_reason_display()})
+            return format_html(
+                '{}<br><span class="oms-badge oms-exception" title="{}">{}</span><br>'
+                '<span class="oms-badge-detail">{}</span>',
+                badge, order.exception_note, _("异常"), order.get_exception_reason_display(),
+            )
         return badge
 
     @admin.display(description=gettext_lazy("异常"))
