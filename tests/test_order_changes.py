@@ -217,3 +217,23 @@ def test_flag_with_an_unknown_reason_is_refused(order_in_state):
     with pytest.raises(OrderActionRefused):
         order_flag_exception(order=order, reason="bogus")
     assert fresh(order).exception_reason == ""
+
+
+def test_completing_the_address_of_an_order_held_for_it_reserves_and_releases_it(place_order, ops_user):
+    order = place_order([("A001", 1)], street=" ")
+    assert (order.status, order.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.BAD_ADDRESS)
+
+    order_change_address(order=order, address={"street": "文三路 100 号"}, actor=ops_user)
+
+    order = fresh(order)
+    assert order.status == OrderStatus.PENDING_REVIEW and order.hold_reason == ""
+    assert reserved() == {"A001@HZ": 1}
+    assert events(order)[-2:] == ["change_address", "release_hold"]
+
+
+def test_a_manual_hold_stays_after_an_address_change(order_in_state):
+    order = order_in_state(OrderStatus.ON_HOLD)
+
+    order_change_address(order=order, address={"street": "文三路 100 号"})
+
+    assert fresh(order).hold_reason == HoldReason.MANUAL

@@ -179,7 +179,9 @@ def order_change_address(
     (missing keys keep their value). The result must still name a province, a city and a street.
 
     The stock stays reserved where it is: every warehouse can ship anywhere; the province only
-    decides which warehouse is preferred at allocation. Refused once the order is packed (then
+    decides which warehouse is preferred at allocation. An order the intake held for an
+    incomplete address is then reserved and released like after a SKU mapping (or stays held
+    with the new reason). Refused once the order is packed (then
     the change is an exception, see ``order_flag_exception``) or cancelled.
     """
     _check_note(note)
@@ -230,6 +232,9 @@ def order_change_address(
                 "after": {k: after[k] for k in ADDRESS_PARTS},
             },
         )
+        if locked.status == OrderStatus.ON_HOLD and locked.hold_reason == HoldReason.BAD_ADDRESS:
+            # The intake held it for want of an address: now it may be reserved and released.
+            _retry_reservation(locked, list(locked.lines.select_related("sku").order_by("pk")), actor)
     return locked
 
 
