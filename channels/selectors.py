@@ -6,6 +6,18 @@ from orders.models import OrderLine
 from orders.states import HoldReason, OrderStatus
 
 
+def unmapped_code_count() -> int:
+    """How many (shop, platform code) pairs held orders wait on."""
+    return (
+        OrderLine.objects.filter(
+            sku__isnull=True, order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.UNKNOWN_SKU
+        )
+        .values("order__channel_id", "sku_code")
+        .distinct()
+        .count()
+    )
+
+
 def unmapped_codes(*, channel_id: int | None = None, limit: int = 500) -> list[dict]:
     """Every platform code that held orders wait on, per shop, most-waited first:
     ``{"channel_id", "channel_name", "code", "title", "orders", "units"}``."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels.models import Channel, SkuMapping
-from channels.selectors import unmapped_codes
+from channels.selectors import unmapped_code_count, unmapped_codes
 from channels.services.skus import MappingInvalid, RelinkReport, relink_waiting_orders, sku_mapping_save
 from inventory.models import Sku
 
@@ -87,6 +87,10 @@ class SkuMappingAdmin(admin.ModelAdmin):
         report = relink_waiting_orders(channel=channel, codes=[code], actor=request.user)
         if report.released or report.held or report.refused:
             report_messages(request, code, sku_code, report)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "unmapped_count": unmapped_code_count()}
+        return super().changelist_view(request, extra_context)
 
     # ---- the unmapped codes page ----
 

@@ -122,3 +122,8 @@ def test_the_mapping_list_searches_by_code(ops_client, taobao_channel, stocked):
 
     assert found.status_code == 200 and len(found.context["cl"].result_list) == 1
     assert len(none.context["cl"].result_list) == 0
+
+
+def test_the_mapping_list_links_to_the_unmapped_page_with_a_count(ops_client, held):
+    text = ops_client.get(MAPPINGS).content.decode()
+    assert UNMAPPED in text and "待映射编码 (2)" in text
