@@ -121,6 +121,8 @@ class SkuMappingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/channels/skumapping/unmapped.html", context)
 
     def _map_code(self, request):
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
         back = reverse("admin:channels_skumapping_unmapped", current_app=self.admin_site.name)
         if request.GET.get("channel"):
             back += f"?channel={request.GET['channel']}" if request.GET["channel"].isdigit() else ""
