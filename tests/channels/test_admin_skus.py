@@ -127,3 +127,18 @@ def test_the_mapping_list_searches_by_code(ops_client, taobao_channel, stocked):
 def test_the_mapping_list_links_to_the_unmapped_page_with_a_count(ops_client, held):
     text = ops_client.get(MAPPINGS).content.decode()
     assert UNMAPPED in text and "待映射编码 (2)" in text
+
+
+def test_the_page_filters_by_shop_in_a_fixed_number_of_queries(ops_client, held, jd_channel, make_draft,
+                                                               django_assert_max_num_queries):
+    from orders.services import order_intake
+
+    for _ in range(5):
+        order_intake(draft=make_draft([("JD-1", 1)], channel=jd_channel))
+
+    with django_assert_max_num_queries(12):
+        everything = ops_client.get(UNMAPPED)
+    only_jd = ops_client.get(UNMAPPED, {"channel": jd_channel.pk})
+
+    assert len(everything.context["rows"]) == 3
+    assert [(r["code"], r["orders"]) for r in only_jd.context["rows"]] == [("JD-1", 5)]
