@@ -109,6 +109,7 @@ class InboxMessage(models.Model):
         verbose_name = _("收件箱消息")
         verbose_name_plural = _("收件箱")
         ordering = ["-id"]
+        permissions = [("replay_inboxmessage", _("可重新处理收件箱消息"))]
         indexes = [
             models.Index(fields=["status", "id"], name="inbox_status_idx"),
             models.Index(fields=["channel", "external_id"], name="inbox_channel_ext_idx"),

@@ -44,6 +44,14 @@ _OPS_PERMISSIONS = (
     "inventory.view_warehouse",
     "inventory.view_bin",
     "channels.view_channel",
+    # Channels admin: read the inbox, map platform codes to our SKUs (which re-runs held orders).
+    "channels.view_inboxmessage",
+    "channels.view_skumapping",
+    "channels.add_skumapping",
+    "channels.change_skumapping",
+    # Orders: change the address before packing, handle exceptions (red rows).
+    "orders.change_address_order",
+    "orders.resolve_exception_order",
 )
 
 #: Group name -> permissions as "app_label.codename".
@@ -55,6 +63,7 @@ ROLES: dict[str, tuple[str, ...]] = {
             + ("orders.view_pii", "inventory.change_stocklevel")
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
+            + ("channels.delete_skumapping", "channels.replay_inboxmessage")
         )
     ),
     PICKER: (

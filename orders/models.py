@@ -9,6 +9,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from orders.states import (
     CANCELLABLE,
     HOLDABLE,
+    ExceptionReason,
     HoldReason,
     OrderStatus,
     release_target,
@@ -80,6 +81,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     carrier = models.CharField(_("快递公司"), max_length=32, blank=True)
     tracking_number = models.CharField(_("运单号"), max_length=64, blank=True, db_index=True)
+    #: Set by ``order_flag_exception`` (e.g. the buyer changed the address after packing), cleared by
+    #: a person with ``order_clear_exception``; independent of the status.
+    exception_reason = models.CharField(
+        _("异常"), max_length=24, choices=ExceptionReason.choices, blank=True, db_index=True
+    )
+    exception_note = models.CharField(_("异常说明"), max_length=500, blank=True)
+    exception_at = models.DateTimeField(_("异常时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
@@ -92,6 +100,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("hold_order", _("可挂起/解除挂起订单")),
             ("cancel_order", _("可取消订单")),
             ("view_pii", _("可查看完整手机号和地址")),
+            ("change_address_order", _("可修改收货地址")),
+            ("resolve_exception_order", _("可处理订单异常")),
         ]
         indexes = [models.Index(fields=["channel", "status"]), models.Index(fields=["warehouse", "status"])]
 

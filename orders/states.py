@@ -28,6 +28,14 @@ class HoldReason(models.TextChoices):
     MANUAL = "manual", _("人工挂起")
 
 
+class ExceptionReason(models.TextChoices):
+    """Why an order that can no longer be held (packed, shipped) needs a person's attention."""
+
+    LATE_ADDRESS_CHANGE = "late_address_change", _("已打包/已发货后买家改地址")
+    LATE_REFUND = "late_refund", _("已打包/已发货后平台退款/取消")
+    OTHER = "other", _("其他异常")
+
+
 #: Holds that the intake sets and that only clear once stock can be reserved.
 STOCK_HOLDS = {HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.BAD_ADDRESS, HoldReason.NO_WAREHOUSE}
 
@@ -39,6 +47,17 @@ CANCELLABLE = [
     OrderStatus.READY,
     OrderStatus.PICKING,
 ]
+
+#: Before packing: the address may still change and the platform's cancellation still applies.
+BEFORE_PACKING = [
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.PENDING_REVIEW,
+    OrderStatus.ON_HOLD,
+    OrderStatus.READY,
+    OrderStatus.PICKING,
+]
+#: Packed or later (not cancelled): a platform's change of mind becomes an exception for a person.
+PACKED_OR_LATER = [OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED]
 
 #: Colour of each status badge in admin (exceptions in red).
 STATUS_COLOURS = {

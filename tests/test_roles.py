@@ -15,6 +15,8 @@ EXPECTED = {
         "orders.view_customer", "orders.approve_order", "orders.hold_order", "orders.cancel_order",
         "inventory.view_stocklevel", "inventory.view_stockmovement", "inventory.view_sku",
         "inventory.view_warehouse", "inventory.view_bin", "channels.view_channel",
+        "channels.view_inboxmessage", "channels.view_skumapping", "channels.add_skumapping",
+        "channels.change_skumapping", "orders.change_address_order", "orders.resolve_exception_order",
     },
     PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
     GROUP_LEADER: set(),
@@ -23,6 +25,7 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     "orders.view_pii", "inventory.change_stocklevel",
     *(f"inventory.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("sku", "warehouse", "bin")),
     *(f"channels.{verb}_channel" for verb in ("add", "change", "delete", "view")),
+    "channels.delete_skumapping", "channels.replay_inboxmessage",
 }
 
 
@@ -61,6 +64,10 @@ def test_what_each_role_may_do(make_member):
     assert not ops.has_perm("inventory.change_stocklevel")
     assert supervisor.has_perms(["orders.view_pii", "inventory.change_stocklevel", "channels.add_channel"])
     assert not supervisor.has_perm("inventory.change_stockmovement")
+    assert ops.has_perms(["channels.view_inboxmessage", "channels.add_skumapping", "orders.change_address_order",
+                          "orders.resolve_exception_order"])
+    assert not ops.has_perm("channels.replay_inboxmessage") and not ops.has_perm("channels.change_channel")
+    assert supervisor.has_perms(["channels.replay_inboxmessage", "channels.change_channel"])
     assert picker.has_perm("inventory.view_stocklevel") and not picker.has_perm("orders.view_order")
     assert leader.get_all_permissions() == set()
 

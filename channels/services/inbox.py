@@ -37,12 +37,22 @@ def inbox_process(message_id: int) -> InboxMessage:
         return message
     message.attempts += 1
     try:
+        connector = get_connector(message.channel.platform)
+    except LookupError as exc:
+        return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
+    try:
         payload = json.loads(message.body)
         if not isinstance(payload, dict):
             raise PayloadInvalid(_("内容不是一个订单对象"))
-        parsed = get_connector(message.channel.platform).parse(payload, channel_code=message.channel.code)
-    except (ValueError, PayloadInvalid, LookupError) as exc:
+    except (ValueError, PayloadInvalid) as exc:
         return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
+    try:
+        parsed = connector.parse(payload, channel_code=message.channel.code)
+    except PayloadInvalid as exc:
+        return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
+    except Exception as exc:  # noqa: BLE001 - an adapter bug must leave the message replayable, not lost
+        log.exception("inbox message %s: the %s adapter failed", message.pk, message.channel.platform)
+        return _finish(message, InboxStatus.FAILED, error=_("对接程序出错：%(error)s") % {"error": repr(exc)[:300]})
     message.external_id = parsed.external_id[:64]
     message.platform_status = parsed.status
     message.platform_updated_at = parsed.updated_at
@@ -51,6 +61,38 @@ def inbox_process(message_id: int) -> InboxMessage:
     except DraftInvalid as exc:
         return _finish(message, InboxStatus.FAILED, error=str(exc))
     return _finish(message, status, order=order, error=note)
+
+
+class InboxReplayRefused(Exception):
+    """The message cannot be replayed (it was processed already, or is being processed)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+#: Messages a person may send through processing again.
+REPLAYABLE = (InboxStatus.FAILED, InboxStatus.IGNORED)
+
+
+def inbox_replay(message_id: int) -> InboxMessage:
+    """Process a failed or ignored message again (after a mapping, an adapter fix…), now.
+
+    The status is switched back to pending by one conditional update, so two people replaying at
+    once process it once; a processed message is refused. Whatever the message leads to goes
+    through the intake, so an order already taken in is never taken in twice."""
+    switched = InboxMessage.objects.filter(pk=message_id, status__in=REPLAYABLE).update(
+        status=InboxStatus.PENDING, error=""
+    )
+    if not switched:
+        message = InboxMessage.objects.filter(pk=message_id).first()
+        if message is None:
+            raise InboxReplayRefused(_("消息不存在"))
+        raise InboxReplayRefused(
+            _("消息 #%(id)d 状态为「%(status)s」，只有失败或已忽略的消息可以重新处理")
+            % {"id": message.pk, "status": message.get_status_display()}
+        )
+    return inbox_process(message_id)
 
 
 def apply_parsed(channel: Channel, parsed, *, message: InboxMessage | None = None):
@@ -69,27 +111,109 @@ def apply_parsed(channel: Channel, parsed, *, message: InboxMessage | None = Non
 
 
 def apply_update(order, parsed):
-    """A later message about an order we already have: act on its platform status."""
+    """A later message about an order we already have: act on its address and platform status.
+
+    Before packing, a changed address is applied and a cancellation or refund cancels the order;
+    once packed or shipped, either becomes an exception on the order for a person to handle
+    (flagged once per change, so a repeated message flags nothing new)."""
     from orders.services import order_mark_paid
     from orders.states import OrderStatus
 
-    if parsed.status == PlatformStatus.PAID and order.status == OrderStatus.PENDING_PAYMENT:
+    changed = False
+    notes = []
+    address_result = _apply_address(order, parsed)
+    if address_result is not None:
+        order, ok, note = address_result
+        changed |= ok
+        if note:
+            notes.append(note)
+    waiting_for_payment = order.status == OrderStatus.PENDING_PAYMENT or (
+        order.status == OrderStatus.ON_HOLD and not order.is_paid
+    )
+    if parsed.status == PlatformStatus.PAID and waiting_for_payment:
         try:
             order = order_mark_paid(order=order, paid_at=parsed.draft.paid_at, note=_("平台通知已付款"))
         except OrderActionRefused as exc:
-            return InboxStatus.IGNORED, order, exc.message
+            notes.append(exc.message)
+        else:
+            changed = True
+    elif parsed.status in (PlatformStatus.CANCELLED, PlatformStatus.REFUNDING):
+        status, order, note = _cancel(order, parsed)
+        changed |= status == InboxStatus.PROCESSED
+        if note:
+            notes.append(note)
+    if changed:
         return InboxStatus.PROCESSED, order, ""
-    if parsed.status in (PlatformStatus.CANCELLED, PlatformStatus.REFUNDING):
-        return _cancel(order, parsed)
-    return InboxStatus.IGNORED, order, _("订单已是最新状态")
+    return InboxStatus.IGNORED, order, "；".join(str(n) for n in notes) or _("订单已是最新状态")
+
+
+_ADDRESS_PARTS = ("province", "city", "district", "street")
+
+
+def _apply_address(order, parsed):
+    """(order, changed, note) when the message carries another address than the order's, else None."""
+    from orders.services import order_change_address, order_flag_exception
+    from orders.services.changes import platform_address
+    from orders.states import BEFORE_PACKING, PACKED_OR_LATER, ExceptionReason
+
+    recipient = parsed.draft.recipient
+    new = {part: (getattr(recipient, part) or "").strip() for part in _ADDRESS_PARTS}
+    if not new["province"] or not new["street"]:
+        return None  # the message carries no usable address: nothing to compare
+    known = platform_address(order)
+    if all(new[part] == (known[part] or "").strip() for part in _ADDRESS_PARTS):
+        return None  # what the platform said before (a person may have changed it since)
+    if order.status in BEFORE_PACKING:
+        address = dict(new)
+        # Masked names and phones (privacy-protected platforms) never overwrite real ones.
+        if recipient.name and "*" not in recipient.name:
+            address["recipient_name"] = recipient.name
+        if recipient.phone and "*" not in recipient.phone:
+            address["phone"] = recipient.phone
+        try:
+            order = order_change_address(order=order, address=address, note=_("平台通知：买家修改了收货地址"))
+        except OrderActionRefused as exc:
+            return order, False, exc.message
+        return order, True, ""
+    if order.status in PACKED_OR_LATER:
+        text = " ".join(new[part] for part in _ADDRESS_PARTS if new[part])
+        if _flagged_before(order, ExceptionReason.LATE_ADDRESS_CHANGE, address=text):
+            return order, False, ""
+        order = order_flag_exception(
+            order=order,
+            reason=ExceptionReason.LATE_ADDRESS_CHANGE,
+            note=_("买家改地址为：%(address)s") % {"address": text},
+            data={"address": text},
+        )
+        return order, True, ""
+    return order, False, _("订单已取消，不再修改地址")
+
+
+def _flagged_before(order, reason: str, **data) -> bool:
+    from orders.models import OrderEvent
+
+    events = OrderEvent.objects.filter(order=order, action="flag_exception", data__reason=reason)
+    for key, value in data.items():
+        events = events.filter(**{f"data__{key}": value})
+    return events.exists()
 
 
 def _cancel(order, parsed):
-    from orders.services import order_cancel
+    """Cancel before packing; once packed or shipped flag the late refund/cancellation instead."""
+    from orders.services import order_cancel, order_flag_exception
+    from orders.states import PACKED_OR_LATER, ExceptionReason, OrderStatus
 
     label = PlatformStatus.LABELS.get(parsed.status, parsed.status)
+    note = _("平台通知：%(status)s") % {"status": label}
+    if order.status in PACKED_OR_LATER:
+        if _flagged_before(order, ExceptionReason.LATE_REFUND):
+            return InboxStatus.IGNORED, order, _("已标记过异常")
+        order = order_flag_exception(order=order, reason=ExceptionReason.LATE_REFUND, note=note)
+        return InboxStatus.PROCESSED, order, ""
+    if order.status == OrderStatus.CANCELLED:
+        return InboxStatus.IGNORED, order, _("订单已取消")
     try:
-        order = order_cancel(order=order, note=_("平台通知：%(status)s") % {"status": label})
+        order = order_cancel(order=order, note=note)
     except OrderActionRefused as exc:
         return InboxStatus.IGNORED, order, exc.message
     return InboxStatus.PROCESSED, order, ""

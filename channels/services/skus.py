@@ -1,9 +1,16 @@
 """A platform's item codes → our SKU codes, through the shop's SKU mapping."""
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from channels.models import Channel, SkuMapping
+from inventory.models import Sku
 from orders.drafts import OrderDraft
+from orders.models import OrderLine
+from orders.services import OrderActionRefused, order_relink_skus
+from orders.states import HoldReason, OrderStatus
 
 
 def mapped_codes(channel: Channel | int, codes) -> dict[str, str]:
@@ -24,3 +31,83 @@ def map_draft(channel: Channel | int, draft: OrderDraft) -> OrderDraft:
         return draft
     lines = tuple(replace(line, sku_code=mapping.get(line.sku_code, line.sku_code)) for line in draft.lines)
     return replace(draft, lines=lines, data={**draft.data, "platform_codes": [line.sku_code for line in draft.lines]})
+
+
+class MappingInvalid(Exception):
+    """The mapping asked for cannot be saved; the message says why. Nothing was written."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RelinkReport:
+    """What re-running the orders held for a code gave: order numbers by outcome."""
+
+    released: list[str] = field(default_factory=list)
+    #: (order number, the hold reason it still has)
+    held: list[tuple[str, str]] = field(default_factory=list)
+    #: Refusals (an order that moved on meanwhile), one message each.
+    refused: list[str] = field(default_factory=list)
+
+
+def sku_mapping_save(*, channel: Channel, external_code: str, sku_code: str, relink: bool = True,
+                     actor=None) -> tuple[SkuMapping, RelinkReport | None]:
+    """Map a platform code of this shop to one of our SKUs (a new mapping, or the code's mapping
+    changed), then re-run the orders held for that code (``relink``), each in its own transaction.
+
+    Refuses (``MappingInvalid``, nothing written) an empty or over-long code and a SKU code that
+    is not an active SKU of ours."""
+    external_code = (external_code or "").strip()
+    sku_code = (sku_code or "").strip()
+    limit = SkuMapping._meta.get_field("external_code").max_length
+    if not external_code:
+        raise MappingInvalid(_("请填写平台商品编码"))
+    if len(external_code) > limit:
+        raise MappingInvalid(_("平台商品编码不能超过 %(n)d 个字符") % {"n": limit})
+    sku = Sku.objects.filter(code=sku_code, active=True).first() if sku_code else None
+    if sku is None:
+        raise MappingInvalid(_("SKU 编码「%(code)s」不存在或已停用") % {"code": sku_code})
+    with transaction.atomic():
+        mapping, _created = SkuMapping.objects.update_or_create(
+            channel=channel, external_code=external_code, defaults={"sku": sku}
+        )
+    report = relink_waiting_orders(channel=channel, codes=[external_code], actor=actor) if relink else None
+    return mapping, report
+
+
+def orders_waiting_on(channel: Channel | int, codes) -> list[int]:
+    """Ids of this shop's orders on hold as "unknown SKU" with a line still carrying one of ``codes``."""
+    channel_id = channel.pk if isinstance(channel, Channel) else channel
+    return sorted(
+        OrderLine.objects.filter(
+            order__channel_id=channel_id,
+            order__status=OrderStatus.ON_HOLD,
+            order__hold_reason=HoldReason.UNKNOWN_SKU,
+            sku__isnull=True,
+            sku_code__in=list(codes),
+        )
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+
+
+def relink_waiting_orders(*, channel: Channel, codes, actor=None) -> RelinkReport:
+    """Re-run every order of ``channel`` held for one of ``codes`` with the shop's current mappings
+    (``order_relink_skus``: one transaction per order; an order that moved on is reported, not
+    changed)."""
+    report = RelinkReport()
+    for order_id in orders_waiting_on(channel, codes):
+        waiting = OrderLine.objects.filter(order_id=order_id, sku__isnull=True).values_list("sku_code", flat=True)
+        mapping = mapped_codes(channel, waiting)
+        try:
+            order = order_relink_skus(order=order_id, codes=mapping, actor=actor)
+        except OrderActionRefused as exc:
+            report.refused.append(exc.message)
+            continue
+        if order.status == OrderStatus.ON_HOLD:
+            report.held.append((order.number, order.get_hold_reason_display()))
+        else:
+            report.released.append(order.number)
+    return report

@@ -18,10 +18,12 @@ from orders.services import (
     OrderActionRefused,
     order_approve,
     order_cancel,
+    order_change_address,
+    order_clear_exception,
     order_hold,
     order_release_hold,
 )
-from orders.states import HoldReason
+from orders.states import BEFORE_PACKING, HoldReason
 
 #: A bulk action touches at most this many orders at once.
 MAX_BATCH = 500
@@ -63,6 +65,53 @@ class CancelForm(forms.Form):
     )
 
 
+class ClearExceptionForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("处理说明"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("怎样处理的（已联系买家、已拦截快递……），记录在订单日志里"),
+        error_messages={"required": gettext_lazy("请填写处理说明")},
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError(_("请填写处理说明"))
+        return note
+
+
+ADDRESS_FORM_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
+
+
+class AddressForm(forms.Form):
+    """Only the parts typed in change; blank ones keep their value (so no full address or phone
+    has to be shown to staff without the PII right)."""
+
+    recipient_name = forms.CharField(label=gettext_lazy("收货人"), max_length=100, required=False)
+    phone = forms.CharField(label=gettext_lazy("手机"), max_length=32, required=False)
+    province = forms.CharField(label=gettext_lazy("省"), max_length=32, required=False)
+    city = forms.CharField(label=gettext_lazy("市"), max_length=32, required=False)
+    district = forms.CharField(label=gettext_lazy("区/县"), max_length=32, required=False)
+    street = forms.CharField(label=gettext_lazy("详细地址"), max_length=300, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("说明"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), help_text=gettext_lazy("记录在订单日志里"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(name) or "").strip() for name in ADDRESS_FORM_FIELDS):
+            raise forms.ValidationError(_("请至少填写一项要修改的内容"))
+        return data
+
+
+def change_address(*, order, actor=None, expected_status: str | None = None, note: str = "", **fields):
+    """The address form's edge over ``order_change_address``: blank fields keep their value."""
+    address = {name: value.strip() for name, value in fields.items() if name in ADDRESS_FORM_FIELDS and value.strip()}
+    return order_change_address(order=order, address=address, actor=actor, note=note, expected_status=expected_status)
+
+
 @dataclass(frozen=True)
 class OrderAction:
     name: str
@@ -78,6 +127,8 @@ class OrderAction:
     intro: str = ""
     submit: str = ""
     danger: bool = False
+    #: Whether the button applies to an order, for actions that are not an FSM transition.
+    applies: Callable | None = None
 
 
 ACTIONS = {
@@ -121,6 +172,30 @@ ACTIONS = {
             intro=gettext_lazy("取消后订单占用的库存会全部释放，且不能恢复。确定取消以下订单吗？"),
             submit=gettext_lazy("确认取消"),
             danger=True,
+        ),
+        OrderAction(
+            name="clear_exception",
+            label=gettext_lazy("处理异常"),
+            permission="resolve_exception",
+            transition="",
+            service=order_clear_exception,
+            done=gettext_lazy("已处理异常"),
+            form_class=ClearExceptionForm,
+            intro=gettext_lazy("确认以下订单的异常已经处理，请写明怎样处理的："),
+            submit=gettext_lazy("确认已处理"),
+            applies=lambda order: bool(order.exception_reason),
+        ),
+        OrderAction(
+            name="change_address",
+            label=gettext_lazy("修改地址"),
+            permission="change_address",
+            transition="",
+            service=change_address,
+            done=gettext_lazy("已修改地址"),
+            form_class=AddressForm,
+            intro=gettext_lazy("打包前可以修改收货信息。只填写要改的项，留空的保持不变："),
+            submit=gettext_lazy("确认修改"),
+            applies=lambda order: order.status in BEFORE_PACKING,
         ),
     )
 }

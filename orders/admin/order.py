@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -31,7 +32,7 @@ from orders.admin.display import (
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.search import search_orders
 from orders.models import Order
-from orders.states import HoldReason, OrderStatus
+from orders.states import ExceptionReason, HoldReason, OrderStatus
 
 
 class HoldFilter(admin.SimpleListFilter):
@@ -52,10 +53,29 @@ class HoldFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ExceptionFilter(admin.SimpleListFilter):
+    title = gettext_lazy("异常")
+    parameter_name = "exception"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("有异常")), ("no", _("无异常")), *ExceptionReason.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.exclude(exception_reason="")
+        if value == "no":
+            return queryset.filter(exception_reason="")
+        if value in ExceptionReason.values:
+            return queryset.filter(exception_reason=value)
+        return queryset
+
+
 class OrderAdmin(admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
+        ExceptionFilter,
         HoldFilter,
         "channel",
         "warehouse",
@@ -70,7 +90,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("number",)
     search_help_text = gettext_lazy("订单号、平台订单号、运单号或完整手机号（可一次粘贴多个）")
     ordering = ("-id",)
-    actions = ("approve_orders", "hold_orders", "release_orders", "cancel_orders")
+    actions = ("approve_orders", "hold_orders", "release_orders", "cancel_orders", "clear_exceptions")
     inlines = (OrderLineInline, OrderSourceInline, OrderEventInline)
     change_form_template = "admin/orders/order/change_form.html"
     readonly_fields = (
@@ -78,6 +98,7 @@ class OrderAdmin(admin.ModelAdmin):
         "priority", "promised_ship_at_local", "recipient_name", "phone", "phone_masked", "address_full",
         "address_masked", "buyer_note", "seller_note", "goods_amount", "shipping_fee", "discount_amount",
         "paid_amount_display", "warehouse", "reservation_summary", "carrier", "tracking_number",
+        "exception_display",
     )
 
     # ---- permissions: read-only pages; actions by their own permissions ----
@@ -99,6 +120,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_cancel_permission(self, request, obj=None):
         return request.user.has_perm("orders.cancel_order")
+
+    def has_resolve_exception_permission(self, request, obj=None):
+        return request.user.has_perm("orders.resolve_exception_order")
+
+    def has_change_address_permission(self, request, obj=None):
+        return request.user.has_perm("orders.change_address_order")
 
     def _may(self, request, action: OrderAction) -> bool:
         return getattr(self, f"has_{action.permission}_permission")(request)
@@ -127,7 +154,24 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("状态"), ordering="status")
     def status_column(self, order):
         detail = order.get_hold_reason_display() if order.status == OrderStatus.ON_HOLD else ""
-        return status_badge(order.status, detail, stacked=True)
+        badge = status_badge(order.status, detail, stacked=True)
+        if order.exception_reason:
+            return format_html(
+                '{}<br><span class="oms-badge oms-exception" title="{}">{}</span><br>'
+                '<span class="oms-badge-detail">{}</span>',
+                badge, order.exception_note, _("异常"), order.get_exception_reason_display(),
+            )
+        return badge
+
+    @admin.display(description=gettext_lazy("异常"))
+    def exception_display(self, order):
+        if not order.exception_reason:
+            return EMPTY
+        return format_html(
+            '<span class="oms-badge oms-exception">{}</span> <span class="oms-badge-detail">{}</span> '
+            '<span class="oms-sub">{}</span>',
+            order.get_exception_reason_display(), order.exception_note, local_time(order.exception_at),
+        )
 
     @admin.display(description=gettext_lazy("状态"))
     def status_display(self, order):
@@ -227,6 +271,7 @@ class OrderAdmin(admin.ModelAdmin):
                 _("发货"),
                 {"fields": [("warehouse", "reservation_summary"), ("carrier", "tracking_number")]},
             ),
+            *([(_("异常"), {"fields": ["exception_display"]})] if obj is not None and obj.exception_reason else []),
             (
                 _("金额"),
                 {"fields": [("goods_amount", "shipping_fee"), ("discount_amount", "paid_amount_display")]},
@@ -241,7 +286,8 @@ class OrderAdmin(admin.ModelAdmin):
     def _buttons(self, request, order: Order) -> list[dict]:
         buttons = []
         for action in ACTIONS.values():
-            if self._may(request, action) and can_proceed(getattr(order, action.transition)):
+            applies = action.applies(order) if action.applies else can_proceed(getattr(order, action.transition))
+            if self._may(request, action) and applies:
                 buttons.append(
                     {
                         "label": action.label,
@@ -337,3 +383,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("取消所选订单…"), permissions=["cancel"])
     def cancel_orders(self, request, queryset):
         return self._bulk(request, queryset, "cancel")
+
+    @admin.action(description=gettext_lazy("处理所选订单的异常…"), permissions=["resolve_exception"])
+    def clear_exceptions(self, request, queryset):
+        return self._bulk(request, queryset, "clear_exception")

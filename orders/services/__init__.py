@@ -1,5 +1,11 @@
 """Every change to an order goes through one of these functions."""
 
+from orders.services.changes import (
+    order_change_address,
+    order_clear_exception,
+    order_flag_exception,
+    order_relink_skus,
+)
 from orders.services.errors import OrderActionRefused
 from orders.services.intake import IntakeResult, order_intake
 from orders.services.lifecycle import (
@@ -20,12 +26,16 @@ __all__ = [
     "OrderActionRefused",
     "order_approve",
     "order_cancel",
+    "order_change_address",
+    "order_clear_exception",
+    "order_flag_exception",
     "order_complete",
     "order_deliver",
     "order_hold",
     "order_intake",
     "order_mark_paid",
     "order_pack",
+    "order_relink_skus",
     "order_release_hold",
     "order_ship",
     "order_start_picking",

@@ -1,0 +1,146 @@
+"""SKU mapping: the mappings themselves, and the "待映射编码" page listing every platform code that
+held orders wait on, with a form to map it. Saving a mapping (either way) re-runs the orders
+held for that code (``channels.services.skus``)."""
+
+import functools
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from channels.models import Channel, SkuMapping
+from channels.selectors import unmapped_code_count, unmapped_codes
+from channels.services.skus import MappingInvalid, RelinkReport, relink_waiting_orders, sku_mapping_save
+from inventory.models import Sku
+
+#: SKUs offered in the page's suggestion list (typing any code still works).
+SUGGESTIONS = 2000
+
+
+class SkuMappingForm(forms.ModelForm):
+    class Meta:
+        model = SkuMapping
+        fields = ("channel", "external_code", "sku")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sku" in self.fields:
+            self.fields["sku"].queryset = Sku.objects.filter(active=True)
+
+    def clean_external_code(self):
+        return (self.cleaned_data.get("external_code") or "").strip()
+
+
+class MapCodeForm(forms.Form):
+    """One row of the unmapped-codes page."""
+
+    channel = forms.ModelChoiceField(queryset=Channel.objects.all())
+    external_code = forms.CharField(max_length=64)
+    sku_code = forms.CharField(max_length=64, required=False)
+
+
+def report_messages(request, code: str, sku_code: str, report: RelinkReport | None) -> None:
+    """Tell the person what mapping ``code`` did to the orders waiting on it."""
+    messages.success(request, _("已映射 %(code)s → %(sku)s") % {"code": code, "sku": sku_code})
+    if report is None:
+        return
+    if report.released:
+        messages.success(
+            request,
+            _("%(count)d 单已解除挂起并占用库存：%(numbers)s")
+            % {"count": len(report.released), "numbers": "、".join(report.released[:20])},
+        )
+    for number, reason in report.held[:20]:
+        messages.warning(request, _("订单 %(number)s 仍挂起：%(reason)s") % {"number": number, "reason": reason})
+    for message in report.refused[:20]:
+        messages.error(request, message)
+
+
+@admin.register(SkuMapping)
+class SkuMappingAdmin(admin.ModelAdmin):
+    form = SkuMappingForm
+    list_display = ("channel", "external_code", "sku", "sku_name", "created_at")
+    list_filter = ("channel",)
+    list_select_related = ("channel", "sku")
+    search_fields = ("=external_code", "=sku__code")
+    search_help_text = gettext_lazy("平台商品编码或我方 SKU 编码（完整）")
+    autocomplete_fields = ("sku",)
+    change_list_template = "admin/channels/skumapping/change_list.html"
+
+    @admin.display(description=gettext_lazy("商品名称"))
+    def sku_name(self, mapping):
+        return mapping.sku.name
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin saves inside its own transaction; the held orders run after it commits, each
+        # in its own transaction.
+        transaction.on_commit(functools.partial(self._relink, request, obj.channel, obj.external_code, obj.sku.code))
+
+    def _relink(self, request, channel, code, sku_code):
+        report = relink_waiting_orders(channel=channel, codes=[code], actor=request.user)
+        if report.released or report.held or report.refused:
+            report_messages(request, code, sku_code, report)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "unmapped_count": unmapped_code_count()}
+        return super().changelist_view(request, extra_context)
+
+    # ---- the unmapped codes page ----
+
+    def get_urls(self):
+        own = [
+            path("unmapped/", self.admin_site.admin_view(self.unmapped_view), name="channels_skumapping_unmapped"),
+        ]
+        return own + super().get_urls()
+
+    def unmapped_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._map_code(request)
+        channel_id = request.GET.get("channel")
+        channel_id = int(channel_id) if channel_id and channel_id.isdigit() else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("待映射编码"),
+            "opts": self.opts,
+            "rows": unmapped_codes(channel_id=channel_id),
+            "channels": Channel.objects.order_by("code"),
+            "channel_id": channel_id,
+            "can_map": self.has_add_permission(request),
+            "suggestions": Sku.objects.filter(active=True).order_by("code").values_list("code", "name")[:SUGGESTIONS],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/channels/skumapping/unmapped.html", context)
+
+    def _map_code(self, request):
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        back = reverse("admin:channels_skumapping_unmapped", current_app=self.admin_site.name)
+        if request.GET.get("channel"):
+            back += f"?channel={request.GET['channel']}" if request.GET["channel"].isdigit() else ""
+        form = MapCodeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("表单不完整：请选择渠道并填写平台商品编码"))
+            return HttpResponseRedirect(back)
+        channel, code = form.cleaned_data["channel"], form.cleaned_data["external_code"].strip()
+        exists = SkuMapping.objects.filter(channel=channel, external_code=code).exists()
+        if not (self.has_change_permission(request) if exists else self.has_add_permission(request)):
+            raise PermissionDenied
+        sku_code = form.cleaned_data["sku_code"].strip()
+        try:
+            _mapping, report = sku_mapping_save(
+                channel=channel, external_code=code, sku_code=sku_code, actor=request.user
+            )
+        except MappingInvalid as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(back)
+        report_messages(request, code, sku_code, report)
+        return HttpResponseRedirect(back)

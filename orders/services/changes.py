@@ -1,0 +1,302 @@
+"""Changes to an order that are not a move along its lifecycle: linking lines to our SKUs after a
+mapping, changing the address before packing, flagging and clearing exceptions.
+
+Each function opens one transaction, locks the order row (``select_for_update``), checks that the
+order may still take the change (else ``OrderActionRefused``, nothing written), writes the change
+and its ``OrderEvent``.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from inventory.models import Sku
+from orders.drafts import TEXT_LIMITS, Recipient
+from orders.models import Order, OrderEvent, OrderLine
+from orders.services.allocation import allocate_and_reserve, needs_by_sku
+from orders.services.errors import OrderActionRefused
+from orders.states import BEFORE_PACKING, ExceptionReason, HoldReason, OrderStatus
+
+_NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
+_HOLD_NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
+ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
+ADDRESS_PARTS = ("province", "city", "district", "street")
+_ADDRESS_LIMITS = {
+    "recipient_name": TEXT_LIMITS["recipient.name"],
+    "phone": TEXT_LIMITS["recipient.phone"],
+    "province": TEXT_LIMITS["recipient.province"],
+    "city": TEXT_LIMITS["recipient.city"],
+    "district": TEXT_LIMITS["recipient.district"],
+    "street": TEXT_LIMITS["recipient.street"],
+}
+
+
+def _order_id(order: Order | int) -> int:
+    return order.pk if isinstance(order, Order) else order
+
+
+def _check_note(note: str) -> None:
+    if len(note or "") > _NOTE_LIMIT:
+        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": _NOTE_LIMIT}, code="note_too_long")
+
+
+def _locked(order: Order | int, expected_status: str | None = None) -> Order:
+    locked = Order.objects.select_for_update().get(pk=_order_id(order))
+    if expected_status is not None and locked.status != expected_status:
+        raise OrderActionRefused(
+            _("订单 %(number)s 已被其他人改为「%(status)s」，请刷新后再操作")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            code="concurrent_change",
+        )
+    return locked
+
+
+# ---- SKU relinking ----
+
+
+def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, note: str = "") -> Order:
+    """Point the order's unknown lines at our SKUs (``codes``: platform code -> our SKU code), then
+    reserve every line in one warehouse, all or nothing.
+
+    Only for an order on hold as "unknown SKU" (the intake's hold): any other order has moved on
+    and is refused. Every target code must be an active SKU, else refused before anything is
+    written. Afterwards: all lines known, the address complete and stock reserved -> the hold is
+    released (to review if paid, else to waiting for payment); otherwise the order stays on hold
+    with the new reason (another unknown code, an incomplete address, out of stock).
+    Locks the order row, then the chosen stock rows in primary-key order (``stock_reserve``).
+    """
+    _check_note(note)
+    codes = {str(k).strip(): str(v).strip() for k, v in codes.items() if str(k).strip()}
+    if not codes:
+        raise OrderActionRefused(_("没有要映射的编码"), code="nothing_to_map")
+    targets = {sku.code: sku for sku in Sku.objects.filter(code__in=set(codes.values()), active=True)}
+    bad = sorted({code for code in codes.values() if code not in targets})
+    if bad:
+        raise OrderActionRefused(
+            _("SKU 编码不存在或已停用：%(codes)s") % {"codes": "、".join(bad)}, code="unknown_target_sku"
+        )
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status != OrderStatus.ON_HOLD or locked.hold_reason != HoldReason.UNKNOWN_SKU:
+            raise OrderActionRefused(
+                _("订单 %(number)s 已不在「未知商品编码」挂起中（当前：%(status)s），未做修改")
+                % {"number": locked.number, "status": locked.get_status_display()},
+                code="moved_on",
+            )
+        lines = list(locked.lines.select_related("sku").order_by("pk"))
+        relinked: dict[str, str] = {}
+        touched: list[OrderLine] = []
+        for line in lines:
+            if line.sku_id is None and line.sku_code in codes:
+                relinked[line.sku_code] = codes[line.sku_code]
+                line.sku = targets[codes[line.sku_code]]
+                line.sku_code = line.sku.code
+                touched.append(line)
+        if not touched:
+            raise OrderActionRefused(
+                _("订单 %(number)s 没有等待这些编码的商品行") % {"number": locked.number}, code="nothing_to_map"
+            )
+        OrderLine.objects.bulk_update(touched, ["sku", "sku_code"])
+        OrderEvent.objects.create(
+            order=locked,
+            action="relink_skus",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            note=note or _("商品映射：%(pairs)s") % {"pairs": _pairs(relinked)},
+            data={"codes": relinked},
+        )
+        _retry_reservation(locked, lines, actor)
+    return locked
+
+
+def _pairs(codes: dict[str, str]) -> str:
+    return Truncator("、".join(f"{k} → {v}" for k, v in codes.items())).chars(_NOTE_LIMIT - 20)
+
+
+def _retry_reservation(order: Order, lines: list[OrderLine], actor) -> None:
+    """Release the hold if every line can now be reserved; else keep it with the current reason."""
+    unknown = sorted({line.sku_code for line in lines if line.sku_id is None})
+    if unknown:
+        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_HOLD_NOTE_LIMIT)
+        _keep_held(order, HoldReason.UNKNOWN_SKU, note, actor)
+        return
+    missing = Recipient(province=order.province, city=order.city, street=order.street).missing_parts()
+    if missing:
+        _keep_held(order, HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, actor)
+        return
+    skus = {line.sku_code: line.sku for line in lines}
+    allocation = allocate_and_reserve(
+        needs=needs_by_sku(lines, skus), province=order.province, reference=order.number, actor=actor
+    )
+    if allocation is None:
+        _keep_held(order, HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"), actor)
+        return
+    for line in lines:
+        line.warehouse_id = allocation.warehouse_id
+        line.stock_level_id = allocation.stock_levels[line.sku_id]
+        line.reserved_quantity = line.quantity
+    OrderLine.objects.bulk_update(lines, ["warehouse", "stock_level", "reserved_quantity"])
+    order.warehouse_id = allocation.warehouse_id
+    from_status = order.status
+    order.release_hold()
+    order.save()
+    OrderEvent.objects.create(
+        order=order,
+        action="release_hold",
+        from_status=from_status,
+        to_status=order.status,
+        actor=actor,
+        note=_("商品已映射，库存已占用，自动解除挂起"),
+        data={"warehouse_id": allocation.warehouse_id},
+    )
+
+
+def _keep_held(order: Order, reason: str, note: str, actor) -> None:
+    if (order.hold_reason, order.hold_note) == (reason, note):
+        return
+    order.hold_reason, order.hold_note = reason, note
+    order.save(update_fields=["hold_reason", "hold_note", "updated_at"])
+    OrderEvent.objects.create(
+        order=order,
+        action="hold_reason",
+        from_status=order.status,
+        to_status=order.status,
+        actor=actor,
+        note=note,
+        data={"reason": reason},
+    )
+
+
+# ---- address ----
+
+
+def order_change_address(
+    *, order: Order | int, address: dict, actor=None, note: str = "", expected_status: str | None = None
+) -> Order:
+    """Change the recipient and address before packing. ``address`` holds any of ``ADDRESS_FIELDS``
+    (missing keys keep their value). The result must still name a province, a city and a street.
+
+    The stock stays reserved where it is: every warehouse can ship anywhere; the province only
+    decides which warehouse is preferred at allocation. An order the intake held for an
+    incomplete address is then reserved and released like after a SKU mapping (or stays held
+    with the new reason). Refused once the order is packed (then
+    the change is an exception, see ``order_flag_exception``) or cancelled.
+    """
+    _check_note(note)
+    unknown = sorted(set(address) - set(ADDRESS_FIELDS))
+    if unknown:
+        raise OrderActionRefused(_("未知的地址字段：%(f)s") % {"f": "、".join(unknown)}, code="invalid_address")
+    cleaned = {name: str(value or "").strip() for name, value in address.items()}
+    for name, value in cleaned.items():
+        if len(value) > _ADDRESS_LIMITS[name]:
+            label = Order._meta.get_field(name).verbose_name
+            raise OrderActionRefused(
+                _("%(field)s不能超过 %(n)d 个字符") % {"field": label, "n": _ADDRESS_LIMITS[name]},
+                code="invalid_address",
+            )
+    with transaction.atomic():
+        locked = _locked(order, expected_status)
+        if locked.status not in BEFORE_PACKING:
+            raise OrderActionRefused(
+                _("订单 %(number)s 当前状态为「%(status)s」，不能修改地址")
+                % {"number": locked.number, "status": locked.get_status_display()},
+                code="address_locked",
+            )
+        before = {name: getattr(locked, name) for name in ADDRESS_FIELDS}
+        after = {**before, **cleaned}
+        missing = Recipient(province=after["province"], city=after["city"], street=after["street"]).missing_parts()
+        if missing:
+            raise OrderActionRefused(
+                _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, code="invalid_address"
+            )
+        changed = [name for name in ADDRESS_FIELDS if after[name] != before[name]]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, after[name])
+        locked.save(update_fields=[*changed, "updated_at"])
+        OrderEvent.objects.create(
+            order=locked,
+            action="change_address",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            note=note,
+            # The whole address before and after (a later platform message is compared with the
+            # address the platform last sent); phone and name stay out of the event log.
+            data={
+                "changed": changed,
+                "before": {k: before[k] for k in ADDRESS_PARTS},
+                "after": {k: after[k] for k in ADDRESS_PARTS},
+            },
+        )
+        if locked.status == OrderStatus.ON_HOLD and locked.hold_reason == HoldReason.BAD_ADDRESS:
+            # The intake held it for want of an address: now it may be reserved and released.
+            _retry_reservation(locked, list(locked.lines.select_related("sku").order_by("pk")), actor)
+    return locked
+
+
+# ---- exceptions ----
+
+
+def order_flag_exception(*, order: Order | int, reason: str, note: str = "", actor=None, data: dict | None = None) -> Order:
+    """Mark the order as needing a person (red in the list), whatever its status. A second flag
+    replaces the first; both are in the event log."""
+    if reason not in ExceptionReason.values:
+        raise OrderActionRefused(_("未知的异常原因"), code="invalid_reason")
+    _check_note(note)
+    with transaction.atomic():
+        locked = _locked(order)
+        locked.exception_reason, locked.exception_note, locked.exception_at = reason, note, timezone.now()
+        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
+        OrderEvent.objects.create(
+            order=locked,
+            action="flag_exception",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            note=note or ExceptionReason(reason).label,
+            data={"reason": reason, **(data or {})},
+        )
+    return locked
+
+
+def order_clear_exception(*, order: Order | int, note: str, actor=None, expected_status: str | None = None) -> Order:
+    """A person has dealt with the exception; ``note`` (required) says how."""
+    note = (note or "").strip()
+    if not note:
+        raise OrderActionRefused(_("请填写处理说明"), code="note_required")
+    _check_note(note)
+    with transaction.atomic():
+        locked = _locked(order, expected_status)
+        if not locked.exception_reason:
+            raise OrderActionRefused(_("订单 %(number)s 没有待处理的异常") % {"number": locked.number}, code="no_exception")
+        reason = locked.exception_reason
+        locked.exception_reason, locked.exception_note, locked.exception_at = "", "", None
+        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
+        OrderEvent.objects.create(
+            order=locked,
+            action="clear_exception",
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            note=note,
+            data={"reason": reason},
+        )
+    return locked
+
+
+def platform_address(order: Order) -> dict[str, str]:
+    """The address the platform last sent for this order: the order's own address unless a person
+    has changed it since (then the address before the person's first change, or after the
+    platform's latest change). A platform message repeating it must not undo the person's edit."""
+    events = list(
+        OrderEvent.objects.filter(order=order, action="change_address").order_by("id").values("actor_id", "data")
+    )
+    if all(event["actor_id"] is None for event in events):
+        return {part: getattr(order, part) for part in ADDRESS_PARTS}
+    by_platform = [event for event in events if event["actor_id"] is None]
+    known = by_platform[-1]["data"]["after"] if by_platform else events[0]["data"]["before"]
+    return {part: known.get(part, "") for part in ADDRESS_PARTS}
