@@ -61,8 +61,8 @@ def remove_rights(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("oms", "0001_roles"),
-        ("orders", "0003_m_exception"),
-        ("channels", "0003_m_inbox_replay"),
+        ("orders", "0003_order_exception"),
+        ("channels", "0003_inbox_replay_permission"),
     ]
 
     operations = [migrations.RunPython(add_rights, remove_rights)]
