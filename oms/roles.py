@@ -44,6 +44,8 @@ _OPS_PERMISSIONS = (
     "inventory.view_warehouse",
     "inventory.view_bin",
     "channels.view_channel",
+    # Tracking write-back: see every push, its status and last error.
+    "channels.view_outboundpush",
 )
 
 #: Group name -> permissions as "app_label.codename".
@@ -52,7 +54,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     SUPERVISOR: tuple(
         dict.fromkeys(
             _OPS_PERMISSIONS
-            + ("orders.view_pii", "inventory.change_stocklevel")
+            + ("orders.view_pii", "inventory.change_stocklevel", "channels.retry_outboundpush")
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
         )

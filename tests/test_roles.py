@@ -14,13 +14,13 @@ EXPECTED = {
         "orders.view_order", "orders.view_orderline", "orders.view_orderevent", "orders.view_ordersource",
         "orders.view_customer", "orders.approve_order", "orders.hold_order", "orders.cancel_order",
         "inventory.view_stocklevel", "inventory.view_stockmovement", "inventory.view_sku",
-        "inventory.view_warehouse", "inventory.view_bin", "channels.view_channel",
+        "inventory.view_warehouse", "inventory.view_bin", "channels.view_channel", "channels.view_outboundpush",
     },
     PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
     GROUP_LEADER: set(),
 }
 EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
-    "orders.view_pii", "inventory.change_stocklevel",
+    "orders.view_pii", "inventory.change_stocklevel", "channels.retry_outboundpush",
     *(f"inventory.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("sku", "warehouse", "bin")),
     *(f"channels.{verb}_channel" for verb in ("add", "change", "delete", "view")),
 }
