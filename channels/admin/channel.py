@@ -1,6 +1,7 @@
 """Channels (shops on sales platforms): plain editing."""
 
 from django.contrib import admin
+from django.db import models
 
 from channels.models import Channel
 
@@ -13,3 +14,4 @@ class ChannelAdmin(admin.ModelAdmin):
     #: Polling state, written by the poller only.
     readonly_fields = ("poll_cursor", "polled_at", "last_poll_error", "poll_lease_until")
     exclude = ("poll_lease_token",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
