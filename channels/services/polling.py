@@ -12,6 +12,7 @@ stored messages are then processed; any left pending by a crash are enqueued aga
 
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,8 +31,10 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 PAGE_SIZE = 50
-#: Pages taken in one run; the rest waits for the next run (the cursor is saved page by page).
-MAX_PAGES = 40
+#: Pages taken in one run, and seconds after which a run takes no further page; the rest waits
+#: for the next run (the cursor is saved page by page), so a run stays well inside the task timeout.
+MAX_PAGES = 10
+TIME_BUDGET = 60.0
 ERROR_LIMIT = 1000
 
 
@@ -72,6 +75,8 @@ def poll_channel(*, channel_id: int, process: bool = True, page_size: int = PAGE
     process the page's messages (``process=False`` leaves them pending for the worker)."""
     channel = Channel.objects.get(pk=channel_id)
     result = PollResult(channel=channel.code)
+    if not (channel.active and channel.poll_enabled):
+        return result  # switched off since the task was enqueued
     token = poll_lease_take(channel_id=channel.pk)
     if token is None:
         log.info("poll %s: another worker holds the lease", channel.code)
@@ -97,7 +102,10 @@ def poll_channel(*, channel_id: int, process: bool = True, page_size: int = PAGE
 def _poll(channel: Channel, token: str, result: PollResult, *, process: bool, page_size: int, max_pages: int):
     connector = get_connector(channel.platform)
     cursor = channel.poll_cursor
+    started = time.monotonic()
     for _page in range(max_pages):
+        if time.monotonic() - started > TIME_BUDGET:
+            return
         request = connector.poll_request(credentials=channel.credentials, cursor=cursor, page_size=page_size)
         page = connector.parse_poll_response(call(channel.api_base_url, request), cursor=cursor)
         ids = _store_page(channel, token, page, connector, result)

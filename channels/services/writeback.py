@@ -109,9 +109,10 @@ def _create_pushes(events: list[dict], now) -> int:
                 channel_id=source.channel_id, external_id=source.external_id, order_id=event["order_id"],
                 carrier=carrier, tracking_number=tracking, next_attempt_at=now,
             ))
-    before = OutboundPush.objects.count()
+    owed = OutboundPush.objects.filter(order_id__in={e["order_id"] for e in events})
+    before = owed.count()
     OutboundPush.objects.bulk_create(rows, ignore_conflicts=True)
-    return OutboundPush.objects.count() - before
+    return owed.count() - before
 
 
 @dataclass

@@ -211,3 +211,12 @@ def test_poll_channels_task_enqueues_one_poll_per_channel(stocked, simulated_cha
 
     assert sorted(c.args for c in enqueue.call_args_list) == sorted(
         [("channels.tasks.poll_channel", first.pk), ("channels.tasks.poll_channel", second.pk)])
+
+
+def test_a_shop_switched_off_after_the_task_was_enqueued_is_not_polled(stocked, simulated_channel, platform_simulator):
+    channel = simulated_channel("jd")
+    add_orders(platform_simulator, "jd", 1)
+    Channel.objects.filter(pk=channel.pk).update(poll_enabled=False)
+
+    assert poll_channel(channel_id=channel.pk).polled is False
+    assert not InboxMessage.objects.exists()
