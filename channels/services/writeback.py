@@ -9,7 +9,8 @@ Two steps, each safe to repeat:
    read of the same event create nothing. Events of the last ``SETTLE`` are read but the cursor
    stays before them, because an event with a smaller id may still be committing.
    The cursor starts at the newest event when it is first created, so shipments from before
-   write-back was switched on (a database filled with history) are never pushed.
+   write-back was switched on (a database filled with history) are never pushed. A shop without
+   an API address (接口地址) gets no push: its write-back starts once the address is set.
 2. ``outbound_push_due`` pushes the rows that are due. A worker takes a row by moving its
    ``next_attempt_at`` forward by ``LEASE`` (and counting the attempt) before the HTTP call: if it
    dies mid-way the row is simply due again after the lease, never lost. Success → done; a
@@ -103,8 +104,8 @@ def _create_pushes(events: list[dict], now) -> int:
             platform = source.channel.platform
             if platform not in pushable:
                 pushable[platform] = _has_connector(platform)
-            if not pushable[platform]:
-                continue  # a manual or own-shop channel: no platform to tell
+            if not pushable[platform] or not source.channel.api_base_url:
+                continue  # a manual or own-shop channel, or a shop with no API address: no one to tell
             rows.append(OutboundPush(
                 channel_id=source.channel_id, external_id=source.external_id, order_id=event["order_id"],
                 carrier=carrier, tracking_number=tracking, next_attempt_at=now,

@@ -96,7 +96,7 @@ def test_channels_without_a_platform_adapter_get_no_push(order_in_state, writeba
     from channels.models import Channel, Platform
     from orders.states import OrderStatus
 
-    Channel.objects.filter(pk=taobao_channel.pk).update(platform=Platform.MANUAL)
+    Channel.objects.filter(pk=taobao_channel.pk).update(platform=Platform.MANUAL, api_base_url="http://127.0.0.1:9/x")
     order = order_in_state(OrderStatus.PACKED)
     OrderSource.objects.get_or_create(order=order, channel=taobao_channel, defaults={"external_id": "M-1"})
     order_ship(order=order, carrier="SF", tracking_number="SF0001")
@@ -309,3 +309,13 @@ def test_channel_admin_shows_the_last_poll_error(simulated_channel, supervisor_c
 
     assert "连不上平台" in html
     assert Order.objects.count() == 0
+
+
+def test_a_shop_without_an_api_address_gets_no_push(shipped):
+    from channels.models import Channel
+
+    channel, order, _ = shipped("taobao")
+    Channel.objects.filter(pk=channel.pk).update(api_base_url="")
+
+    assert shipments_collect() == 0
+    assert not OutboundPush.objects.filter(order=order).exists()
