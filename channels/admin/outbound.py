@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from channels.models import OutboundPush, PushStatus
 from channels.services.writeback import outbound_retry
-from orders.admin.display import local_time
+from orders.admin.display import local_time, two_lines
 
 PUSH_COLOURS = {
     PushStatus.PENDING: "#1677ff",
@@ -20,8 +20,7 @@ PUSH_COLOURS = {
 
 @admin.register(OutboundPush)
 class OutboundPushAdmin(admin.ModelAdmin):
-    list_display = ("status_badge", "channel", "external_id", "order_link", "carrier", "tracking_number", "attempts",
-                    "error_short", "next_attempt", "pushed_at")
+    list_display = ("status_badge", "platform_order", "order_link", "tracking", "attempts", "error_short", "next_attempt")
     list_filter = ("status", "channel")
     search_fields = ("=external_id", "=tracking_number", "=order__number")
     list_select_related = ("channel", "order")
@@ -48,6 +47,14 @@ class OutboundPushAdmin(admin.ModelAdmin):
         return format_html('<span class="oms-badge" style="background-color:{}">{}</span>', colour,
                            push.get_status_display())
 
+    @admin.display(description=_("渠道 / 平台订单号"), ordering="external_id")
+    def platform_order(self, push):
+        return two_lines(push.channel.name, push.external_id)
+
+    @admin.display(description=_("运单号 / 快递公司"), ordering="tracking_number")
+    def tracking(self, push):
+        return two_lines(push.tracking_number, push.carrier)
+
     @admin.display(description=_("订单"), ordering="order__number")
     def order_link(self, push):
         return push.order.number
@@ -55,7 +62,9 @@ class OutboundPushAdmin(admin.ModelAdmin):
     @admin.display(description=_("最近错误"))
     def error_short(self, push):
         text = push.last_error or ""
-        return text if len(text) <= 80 else text[:79] + "…"
+        if len(text) <= 30:
+            return text or "-"
+        return format_html('<span title="{}">{}</span>', text, text[:29] + "…")
 
     @admin.display(description=_("下次尝试"), ordering="next_attempt_at")
     def next_attempt(self, push):
