@@ -14,9 +14,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.models import InboxMessage, InboxStatus
+from channels.models import InboxMessage, InboxSource, InboxStatus
 
 STALE = timedelta(minutes=5)
+#: Imported rows are taken in by their import job, which keeps its own progress; only messages
+#: that a task was enqueued for are swept.
+SWEPT_SOURCES = (InboxSource.WEBHOOK, InboxSource.POLL)
 MAX_REQUEUES = 5
 BATCH = 500
 
@@ -25,7 +28,9 @@ def inbox_requeue_stale(*, now=None, enqueue=None) -> dict:
     """Enqueue pending messages older than ``STALE`` again. Returns {"requeued": n, "failed": n}."""
     now = now or timezone.now()
     enqueue = enqueue or _enqueue
-    stale = InboxMessage.objects.filter(status=InboxStatus.PENDING, received_at__lt=now - STALE).filter(
+    stale = InboxMessage.objects.filter(
+        status=InboxStatus.PENDING, source__in=SWEPT_SOURCES, received_at__lt=now - STALE
+    ).filter(
         Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - STALE)
     )
     failed = stale.filter(requeues__gte=MAX_REQUEUES).update(

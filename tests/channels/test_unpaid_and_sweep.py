@@ -82,8 +82,8 @@ def test_a_payment_racing_in_wins_over_the_timeout(place_order):
 # ---- the inbox sweep ----
 
 
-def stored(channel, minutes_ago, status=InboxStatus.PENDING, body=None):
-    message = inbox_receive(channel=channel, body=body or json.dumps({"tid": "1"}), source="webhook")
+def stored(channel, minutes_ago, status=InboxStatus.PENDING, body=None, source="webhook"):
+    message = inbox_receive(channel=channel, body=body or json.dumps({"tid": "1"}), source=source)
     InboxMessage.objects.filter(pk=message.pk).update(received_at=timezone.now() - timedelta(minutes=minutes_ago),
                                                       status=status)
     return message
@@ -94,6 +94,7 @@ def test_sweep_enqueues_again_only_messages_left_pending(taobao_channel, django_
     fresh = stored(taobao_channel, 1)
     stored(taobao_channel, 10, status=InboxStatus.PROCESSED)
     stored(taobao_channel, 10, status=InboxStatus.FAILED)
+    stored(taobao_channel, 10, source="import")  # its import job takes it in
 
     with mock.patch("django_q.tasks.async_task") as enqueue, django_capture_on_commit_callbacks(execute=True):
         assert inbox_requeue_stale() == {"requeued": 1, "failed": 0}
