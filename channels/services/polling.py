@@ -65,10 +65,6 @@ def poll_lease_take(*, channel_id: int, now=None) -> str | None:
     return token if taken else None
 
 
-def poll_lease_release(*, channel_id: int, token: str) -> None:
-    Channel.objects.filter(pk=channel_id, poll_lease_token=token).update(poll_lease_until=None, poll_lease_token="")
-
-
 def poll_channel(*, channel_id: int, process: bool = True, page_size: int = PAGE_SIZE,
                  max_pages: int = MAX_PAGES) -> PollResult:
     """Poll one channel (if no one else is): store each page in the inbox with the new cursor, then
@@ -93,10 +89,20 @@ def poll_channel(*, channel_id: int, process: bool = True, page_size: int = PAGE
         return result  # the new holder owns the row now: leave its fields alone
     except LookupError:
         result.error = _("平台 %(platform)s 没有对接程序") % {"platform": channel.get_platform_display()}
+    except Exception as exc:
+        # A bug or a database error: say so on the channel, free the lease, and let the task fail loudly.
+        result.error = (_("拉单出错：%(error)s") % {"error": repr(exc)})[:ERROR_LIMIT]
+        _finish(channel, token, result)
+        raise
+    _finish(channel, token, result)
+    return result
+
+
+def _finish(channel: Channel, token: str, result: PollResult) -> None:
+    """Record the run and free the lease (only if it is still ours)."""
     Channel.objects.filter(pk=channel.pk, poll_lease_token=token).update(
         polled_at=timezone.now(), last_poll_error=result.error, poll_lease_until=None, poll_lease_token=""
     )
-    return result
 
 
 def _poll(channel: Channel, token: str, result: PollResult, *, process: bool, page_size: int, max_pages: int):

@@ -220,3 +220,15 @@ def test_a_shop_switched_off_after_the_task_was_enqueued_is_not_polled(stocked, 
 
     assert poll_channel(channel_id=channel.pk).polled is False
     assert not InboxMessage.objects.exists()
+
+
+def test_an_unexpected_error_is_shown_on_the_channel_and_frees_the_lease(stocked, simulated_channel,
+                                                                        platform_simulator):
+    channel = simulated_channel("jd")
+    add_orders(platform_simulator, "jd", 1)
+
+    with mock.patch.object(polling, "_store_page", side_effect=RuntimeError("boom")), pytest.raises(RuntimeError):
+        poll_channel(channel_id=channel.pk)
+
+    channel.refresh_from_db()
+    assert "boom" in channel.last_poll_error and channel.poll_lease_until is None and channel.poll_cursor == ""
