@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIM_PORT ?= 8765
+SIM_URL := http://127.0.0.1:$(SIM_PORT)
+DEMO_LIVE ?= 1
 
 .PHONY: setup run test lint bench-intake bench-hot-sku messages clean
 
@@ -21,11 +24,28 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
-	@echo "Serving http://$(HOST):$(PORT)/ with the background worker; Ctrl-C stops both."
-	@# qcluster gets its own process group and is stopped with SIGINT (its clean shutdown) when the
-	@# server ends, however that happens: Ctrl-C, or a TERM sent to make's whole process group.
-	@DEBUG=$${DEBUG:-1} bash -c 'setsid $(BIN)/python manage.py qcluster & q=$$!; \
-		trap "kill -INT -- -$$q 2>/dev/null; wait $$q" EXIT; trap "exit 130" INT TERM; \
+	$(BIN)/python manage.py sync_schedules
+	@# The live demo: a local platform simulator that two shops poll, signed webhook posts for the
+	@# other three, and a pretend warehouse that ships the new orders (tracking goes back to the
+	@# simulator). DEMO_LIVE=0 serves only the web server and the worker.
+	@if [ "$(DEMO_LIVE)" = 1 ]; then DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_channels --simulator $(SIM_URL); fi
+	@echo "Serving http://$(HOST):$(PORT)/ with the background worker$(if $(filter 1,$(DEMO_LIVE)), the platform simulator ($(SIM_URL)) and live demo orders,); Ctrl-C stops them all."
+	@# Each process gets its own process group. When the server ends, however that happens (Ctrl-C,
+	@# or a TERM sent to make's whole process group), qcluster is stopped with SIGINT (its clean
+	@# shutdown) and the demo helpers with TERM (a background job of a script ignores SIGINT);
+	@# anything still there after 15 s gets TERM.
+	@DEBUG=$${DEBUG:-1} bash -c 'pids=""; bg() { setsid "$$@" & pids="$$pids $$!"; }; \
+		stop() { kill -INT -- -$$q 2>/dev/null; for p in $$pids; do kill -TERM -- -$$p 2>/dev/null; done; \
+			for _ in $$(seq 30); do kill -0 -- -$$q 2>/dev/null || break; sleep 0.5; done; \
+			kill -TERM -- -$$q 2>/dev/null; wait; }; \
+		trap stop EXIT; trap "exit 130" INT TERM; \
+		setsid $(BIN)/python manage.py qcluster & q=$$!; \
+		if [ "$(DEMO_LIVE)" = 1 ]; then \
+			bg $(BIN)/python manage.py run_platform_simulator --port $(SIM_PORT) --rate 12 --platforms taobao,jd; \
+			bg $(BIN)/python manage.py simulate_orders --url http://$(HOST):$(PORT) --simulator $(SIM_URL) --rate 6 \
+				--channel pinduoduo --channel douyin --channel aliexpress; \
+			bg $(BIN)/python manage.py demo_warehouse --interval 15; \
+		fi; \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)'
 
 test: setup

@@ -43,6 +43,11 @@ class Channel(models.Model):
     poll_enabled = models.BooleanField(_("定时拉单"), default=False)
     poll_cursor = models.CharField(_("拉单游标"), max_length=64, blank=True)
     polled_at = models.DateTimeField(_("上次拉单"), null=True, blank=True)
+    #: Why the last poll failed ("" after a good one), shown in admin.
+    last_poll_error = models.TextField(_("拉单错误"), blank=True)
+    #: Who is polling now: a worker takes the lease with a conditional update; an expired one is taken over.
+    poll_lease_until = models.DateTimeField(_("拉单租约到期"), null=True, blank=True)
+    poll_lease_token = models.CharField(_("拉单租约"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("渠道")
@@ -104,6 +109,9 @@ class InboxMessage(models.Model):
     order = models.ForeignKey(
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("订单")
     )
+    #: Set by the sweep that enqueues again a message left pending (the worker died, the task was lost).
+    requeued_at = models.DateTimeField(_("重新排队时间"), null=True, blank=True)
+    requeues = models.PositiveIntegerField(_("重新排队次数"), default=0)
 
     class Meta:
         verbose_name = _("收件箱消息")
@@ -145,6 +153,7 @@ class OutboundPush(models.Model):
         verbose_name = _("运单回传")
         verbose_name_plural = _("运单回传")
         ordering = ["-id"]
+        permissions = [("retry_outboundpush", _("可立即重试运单回传"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id", "tracking_number"], name="outbound_push_once_per_tracking"
@@ -153,6 +162,21 @@ class OutboundPush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} → {self.tracking_number}"
+
+
+class EventCursor(models.Model):
+    """How far a reader of the order core's outbox (``OrderEvent``) has got, by event id."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    last_event_id = models.BigIntegerField(_("已读到的事件"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("事件游标")
+        verbose_name_plural = _("事件游标")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_event_id}"
 
 
 class ImportStatus(models.TextChoices):

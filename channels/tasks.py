@@ -1,7 +1,51 @@
-"""django-q2 task entry points for the channels app (thin: they call the services)."""
+"""django-q2 task entry points for the channels app (thin: they call the services). Every task is
+idempotent; the schedules that run them are declared in ``oms/schedules.py``."""
 
+from functools import partial
+
+from django.db import transaction
+
+from channels.models import Channel
 from channels.services.inbox import inbox_process
+from channels.services.polling import poll_channel as _poll_channel
+from channels.services.sweep import inbox_requeue_stale
+from channels.services.unpaid import cancel_unpaid_orders
+from channels.services.writeback import outbound_push_due, shipments_collect
 
 
 def process_inbox_message(message_id: int) -> str:
     return inbox_process(message_id).status
+
+
+def poll_channels() -> int:
+    """Enqueue one poll per active channel with polling on (each its own task, so they run in parallel)."""
+    from django_q.tasks import async_task
+
+    ids = list(Channel.objects.filter(active=True, poll_enabled=True).exclude(api_base_url="").values_list("pk", flat=True))
+    for pk in ids:
+        transaction.on_commit(partial(async_task, "channels.tasks.poll_channel", pk))
+    return len(ids)
+
+
+def poll_channel(channel_id: int) -> str:
+    result = _poll_channel(channel_id=channel_id)
+    return f"{result.channel}: pages={result.pages} received={result.received} skipped={result.skipped} {result.error}"
+
+
+def cancel_unpaid() -> int:
+    return len(cancel_unpaid_orders().cancelled)
+
+
+def requeue_inbox() -> dict:
+    return inbox_requeue_stale()
+
+
+def collect_shipments() -> int:
+    return shipments_collect()
+
+
+def push_outbound() -> str:
+    """Collect newly shipped orders, then push every due row."""
+    created = shipments_collect()
+    counts = outbound_push_due()
+    return f"new={created} done={counts.done} failed={counts.failed} given_up={counts.given_up}"

@@ -52,6 +52,8 @@ _OPS_PERMISSIONS = (
     # Orders: change the address before packing, handle exceptions (red rows).
     "orders.change_address_order",
     "orders.resolve_exception_order",
+    # Tracking write-back: see every push, its status and last error.
+    "channels.view_outboundpush",
 )
 
 #: Group name -> permissions as "app_label.codename".
@@ -60,7 +62,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     SUPERVISOR: tuple(
         dict.fromkeys(
             _OPS_PERMISSIONS
-            + ("orders.view_pii", "inventory.change_stocklevel")
+            + ("orders.view_pii", "inventory.change_stocklevel", "channels.retry_outboundpush")
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")

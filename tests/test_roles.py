@@ -17,12 +17,13 @@ EXPECTED = {
         "inventory.view_warehouse", "inventory.view_bin", "channels.view_channel",
         "channels.view_inboxmessage", "channels.view_skumapping", "channels.add_skumapping",
         "channels.change_skumapping", "orders.change_address_order", "orders.resolve_exception_order",
+        "channels.view_outboundpush",
     },
     PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
     GROUP_LEADER: set(),
 }
 EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
-    "orders.view_pii", "inventory.change_stocklevel",
+    "orders.view_pii", "inventory.change_stocklevel", "channels.retry_outboundpush",
     *(f"inventory.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("sku", "warehouse", "bin")),
     *(f"channels.{verb}_channel" for verb in ("add", "change", "delete", "view")),
     "channels.delete_skumapping", "channels.replay_inboxmessage",

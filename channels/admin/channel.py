@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -75,7 +76,11 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ("platform", "active", "poll_enabled")
     search_fields = ("=code", "name")
     change_form_template = "admin/channels/channel/change_form.html"
-    readonly_fields = ("secret_masked", "previous_secret_state", "credentials_masked", "polling_state")
+    readonly_fields = (
+        "secret_masked", "previous_secret_state", "credentials_masked", "polling_state", "poll_cursor",
+        "last_poll_error",
+    )
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_fieldsets(self, request, obj=None):
         main = (None, {"fields": ["code", "name", "platform", "active", "unpaid_timeout_minutes"]})
@@ -91,7 +96,9 @@ class ChannelAdmin(admin.ModelAdmin):
         return [
             main,
             (_("订单推送"), {"fields": [("secret_masked", "previous_secret_state")]}),
-            (_("接口与拉单"), {"fields": ["api_base_url", "poll_enabled", "polling_state", *credentials]}),
+            (_("接口与拉单"), {"fields": [
+                "api_base_url", "poll_enabled", "polling_state", "poll_cursor", "last_poll_error", *credentials,
+            ]}),
         ]
 
     # ---- display ----
@@ -102,6 +109,13 @@ class ChannelAdmin(admin.ModelAdmin):
             return _("未开启")
         if channel.polled_at is None:
             return _("已开启，尚未拉取")
+        if channel.last_poll_error:
+            return format_html(
+                '<span class="oms-error">{}</span>',
+                _("上次 %(at)s 拉取失败：%(error)s") % {
+                    "at": local_time(channel.polled_at, seconds=False), "error": channel.last_poll_error[:120],
+                },
+            )
         return _("已开启，上次 %(at)s") % {"at": local_time(channel.polled_at, seconds=False)}
 
     @admin.display(description=gettext_lazy("推送密钥"))

@@ -84,7 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
                 _, _, platform, external_id, action = path.split("/", 4)
                 tracking = (body["carrier"], body["tracking_number"]) if action == "ship" else None
                 order = store.act(platform, external_id, action, tracking=tracking)
-                return self._reply(200, {"external_id": order.external_id, "status": order.status})
+                return self._reply(200, {"external_id": order.external_id, "status": order.status,
+                                         "payload": order.payload()})
             if path == "/outage" and self.command == "POST":
                 down = store.set_outage(bool(body.get("down", True)), body.get("platforms"))
                 return self._reply(200, {"outage": sorted(down)})

@@ -84,13 +84,18 @@ def _prepare(draft: OrderDraft) -> _Prepared:
             f"WHERE s.channel_id = c.id AND s.external_id = %s) FROM {channel_table} c WHERE c.code = %s",
             [draft.external_id, draft.channel],
         )
+        # SQLite: finish the read before the numbering write. A read statement still open on the
+        # connection pins an old WAL snapshot, and the write then fails at once with "database is
+        # locked" (no busy wait) whenever another process committed in between.
+        row = None if new_id else lookup.fetchone()
         numbering.execute(number_sql, number_params)
         catalog.execute(catalog_sql, catalog_params)
         if new_id:
             with connection.cursor() as sequence:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
                 order_id = sequence.fetchone()[0]
-        row = lookup.fetchone()
+        if new_id:
+            row = lookup.fetchone()
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
     return _Prepared(

@@ -143,8 +143,9 @@ def test_control_api_for_another_process(platform_simulator):
     external_id = created["external_id"]
     parsed = get_connector("douyin").parse(created["payload"], channel_code="c")
     assert (parsed.draft.recipient.name, parsed.draft.recipient.city) == ("🌸小雨🌸", "东莞市")
-    assert _control(platform_simulator, "POST", f"/_control/orders/douyin/{external_id}/pay", {}) == (
-        200, {"external_id": external_id, "status": "paid"})
+    status, paid = _control(platform_simulator, "POST", f"/_control/orders/douyin/{external_id}/pay", {})
+    assert (status, paid["external_id"], paid["status"]) == (200, external_id, "paid")
+    assert get_connector("douyin").parse(paid["payload"], channel_code="c").status == "paid"  # the order as it is now
     assert _control(platform_simulator, "POST", "/_control/outage", {"down": True, "platforms": ["douyin"]}) == (
         200, {"outage": ["douyin"]})
     with pytest.raises(PlatformUnavailable):
