@@ -42,6 +42,13 @@ def webhook_url(request, channel: Channel) -> str:
     return request.build_absolute_uri(path_) if path_ else ""
 
 
+def _formfield(db_field, **kwargs):
+    """Model fields to form fields; an address typed without a scheme is taken as https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ChannelForm(forms.ModelForm):
     new_credentials = forms.CharField(
         label=gettext_lazy("替换接口凭据（JSON）"),
@@ -52,6 +59,7 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
+        formfield_callback = _formfield
         fields = ("code", "name", "platform", "active", "unpaid_timeout_minutes", "api_base_url", "poll_enabled")
 
     def clean_new_credentials(self):
