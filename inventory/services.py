@@ -94,7 +94,9 @@ def _available(quantities: dict[int, int]) -> dict[int, int]:
     }
 
 
-def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor):
+def _write_movements(
+    quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor
+):
     movements = [
         StockMovement(
             stock_level_id=pk,
@@ -129,6 +131,47 @@ def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
         transaction.set_rollback(True)
     # Read after the rollback, so rows this call had partly reserved are not reported short.
     raise _shortage(quantities)
+
+
+def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]], actor=None) -> None:
+    """Reserve many references' lines at once, all or none (raises ``InsufficientStock``): one
+    guarded UPDATE per slice of rows with the summed quantities, rows locked in pk order across
+    the slices, then every reference's movements exactly as ``stock_reserve`` writes them (one per
+    stock row, in pk order). For batch intakes that planned the reservations themselves."""
+    per_reference = [(reference, _merged(lines)) for reference, lines in reservations]
+    totals: dict[int, int] = {}
+    for _reference, quantities in per_reference:
+        for pk, qty in quantities.items():
+            totals[pk] = totals.get(pk, 0) + qty
+    if not totals:
+        return
+    # Each row takes 5-6 parameters; stay well under SQLite's 999 (PostgreSQL allows 65535).
+    size = 150 if connection.features.max_query_params else 5000
+    ids = sorted(totals)
+    with transaction.atomic():
+        for start in range(0, len(ids), size):
+            part = {pk: totals[pk] for pk in ids[start : start + size]}
+            if len(_reserve_rows(part)) != len(part):
+                transaction.set_rollback(True)
+                break
+        else:
+            movements = [
+                StockMovement(
+                    stock_level_id=pk,
+                    delta_on_hand=0,
+                    delta_reserved=qty,
+                    reason=MovementReason.RESERVE,
+                    reference=reference,
+                    actor=actor,
+                )
+                for reference, quantities in per_reference
+                for pk, qty in sorted(quantities.items())
+            ]
+            per_statement = max(1, (connection.features.max_query_params or 60000) // 8)
+            for start in range(0, len(movements), per_statement):
+                insert(movements[start : start + per_statement])
+            return
+    raise _shortage(totals)
 
 
 def _reserve_rows(quantities: dict[int, int]) -> list[int]:
@@ -171,7 +214,9 @@ def stock_release(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
         )
         if updated != len(quantities):
             raise StockError(_("释放数量超过已占用数量"))
-        _write_movements(quantities, MovementReason.RELEASE, on_hand=0, reserved=-1, reference=reference, actor=actor)
+        _write_movements(
+            quantities, MovementReason.RELEASE, on_hand=0, reserved=-1, reference=reference, actor=actor
+        )
 
 
 def stock_ship(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
@@ -187,7 +232,9 @@ def stock_ship(*, lines: Sequence[StockLine], reference: str, actor=None) -> Non
         )
         if updated != len(quantities):
             raise StockError(_("出库数量超过已占用数量"))
-        _write_movements(quantities, MovementReason.SHIP, on_hand=-1, reserved=-1, reference=reference, actor=actor)
+        _write_movements(
+            quantities, MovementReason.SHIP, on_hand=-1, reserved=-1, reference=reference, actor=actor
+        )
 
 
 def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
@@ -195,7 +242,9 @@ def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
     return level
 
 
-def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None) -> StockLevel:
+def stock_receive(
+    *, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None
+) -> StockLevel:
     """Goods arrive: on_hand grows. Creates the stock row if this SKU is new to the warehouse."""
     if quantity <= 0:
         raise StockError(_("入库数量必须大于 0"))
@@ -203,7 +252,11 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: s
         level = _level_for(sku, warehouse)
         StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
         StockMovement.objects.create(
-            stock_level=level, delta_on_hand=quantity, reason=MovementReason.RECEIVE, reference=reference, actor=actor
+            stock_level=level,
+            delta_on_hand=quantity,
+            reason=MovementReason.RECEIVE,
+            reference=reference,
+            actor=actor,
         )
     level.refresh_from_db()
     return level
@@ -222,7 +275,11 @@ def stock_adjust(*, stock_level: StockLevel, delta: int, note: str, actor=None) 
         if not updated:
             raise InsufficientStock(_("调整后在库数量将少于已占用数量"))
         StockMovement.objects.create(
-            stock_level=stock_level, delta_on_hand=delta, reason=MovementReason.ADJUST, note=note.strip(), actor=actor
+            stock_level=stock_level,
+            delta_on_hand=delta,
+            reason=MovementReason.ADJUST,
+            note=note.strip(),
+            actor=actor,
         )
     stock_level.refresh_from_db()
     return stock_level
@@ -251,12 +308,18 @@ def stock_transfer(
         StockMovement.objects.bulk_create(
             [
                 StockMovement(
-                    stock_level=origin, delta_on_hand=-quantity, reason=MovementReason.TRANSFER_OUT,
-                    reference=reference, actor=actor,
+                    stock_level=origin,
+                    delta_on_hand=-quantity,
+                    reason=MovementReason.TRANSFER_OUT,
+                    reference=reference,
+                    actor=actor,
                 ),
                 StockMovement(
-                    stock_level=target, delta_on_hand=quantity, reason=MovementReason.TRANSFER_IN,
-                    reference=reference, actor=actor,
+                    stock_level=target,
+                    delta_on_hand=quantity,
+                    reason=MovementReason.TRANSFER_IN,
+                    reference=reference,
+                    actor=actor,
                 ),
             ]
         )
