@@ -44,6 +44,9 @@ _OPS_PERMISSIONS = (
     "inventory.view_warehouse",
     "inventory.view_bin",
     "channels.view_channel",
+    # Spreadsheet import of platform order exports: upload, preview, import, follow progress.
+    "channels.add_importjob",
+    "channels.view_importjob",
 )
 
 #: Group name -> permissions as "app_label.codename".

@@ -15,6 +15,7 @@ EXPECTED = {
         "orders.view_customer", "orders.approve_order", "orders.hold_order", "orders.cancel_order",
         "inventory.view_stocklevel", "inventory.view_stockmovement", "inventory.view_sku",
         "inventory.view_warehouse", "inventory.view_bin", "channels.view_channel",
+        "channels.add_importjob", "channels.view_importjob",
     },
     PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
     GROUP_LEADER: set(),

@@ -26,7 +26,15 @@ from channels.imports.formats import (
 )
 from channels.imports.reading import FileUnreadable, read_rows
 
-__all__ = ["FORMATS", "Export", "FileUnreadable", "ImportedOrder", "RowProblem", "open_export"]
+__all__ = [
+    "FORMATS",
+    "Export",
+    "FileUnreadable",
+    "ImportedOrder",
+    "RowProblem",
+    "format_label",
+    "open_export",
+]
 
 FORMATS: tuple[ExportFormat, ...] = (
     taobao.ORDERS,
@@ -36,6 +44,13 @@ FORMATS: tuple[ExportFormat, ...] = (
     jd.FORMAT,
     template.FORMAT,
 )
+
+
+def format_label(code: str) -> str:
+    """The label of an export format by its code (the code itself if unknown)."""
+    return next((str(fmt.label) for fmt in FORMATS if fmt.code == code), code)
+
+
 #: How many non-empty rows at the top may precede the header (a title line, a date range…).
 _HEADER_SEARCH = 5
 
