@@ -55,30 +55,24 @@ def call(base_url: str, request: Request, timeout: float = 10) -> dict:
             exc.close()
         if status >= 500 or status == 429:
             raise PlatformUnavailable(
-                _("平台暂时不可用（HTTP %(status)s）：%(url)s") % {"status": status, "url": _where(url)},
-                status=status,
+                _("平台暂时不可用（HTTP %(status)s）：%(url)s") % {"status": status, "url": _where(url)}, status=status
             ) from None
     except TimeoutError:
-        raise PlatformUnavailable(
-            _("平台 %(seconds)s 秒内没有响应：%(url)s") % {"seconds": timeout, "url": _where(url)}
-        ) from None
+        raise PlatformUnavailable(_("平台 %(seconds)s 秒内没有响应：%(url)s") % {
+            "seconds": timeout, "url": _where(url)}) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):
-            raise PlatformUnavailable(
-                _("平台 %(seconds)s 秒内没有响应：%(url)s") % {"seconds": timeout, "url": _where(url)}
-            ) from None
-        raise PlatformUnavailable(
-            _("连不上平台：%(url)s（%(reason)s）") % {"url": _where(url), "reason": reason}
-        ) from None
+            raise PlatformUnavailable(_("平台 %(seconds)s 秒内没有响应：%(url)s") % {
+                "seconds": timeout, "url": _where(url)}) from None
+        raise PlatformUnavailable(_("连不上平台：%(url)s（%(reason)s）") % {"url": _where(url), "reason": reason}) from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         data = None
     if not isinstance(data, dict):
         raise PlatformUnavailable(
-            _("平台返回的不是 JSON 对象（HTTP %(status)s）：%(url)s")
-            % {"status": status, "url": _where(url)},
+            _("平台返回的不是 JSON 对象（HTTP %(status)s）：%(url)s") % {"status": status, "url": _where(url)},
             status=status,
         )
     return data

@@ -39,9 +39,7 @@ class Channel(models.Model):
     unpaid_timeout_minutes = models.PositiveIntegerField(
         _("未付款超时（分钟）"), default=60, help_text=_("超过这个时间仍未付款的订单自动取消")
     )
-    api_base_url = models.URLField(
-        _("接口地址"), blank=True, help_text=_("拉取订单和回传运单号的平台接口地址")
-    )
+    api_base_url = models.URLField(_("接口地址"), blank=True, help_text=_("拉取订单和回传运单号的平台接口地址"))
     poll_enabled = models.BooleanField(_("定时拉单"), default=False)
     poll_cursor = models.CharField(_("拉单游标"), max_length=64, blank=True)
     polled_at = models.DateTimeField(_("上次拉单"), null=True, blank=True)
@@ -58,13 +56,9 @@ class Channel(models.Model):
 class SkuMapping(models.Model):
     """A platform's SKU id or outer id in one shop → our SKU."""
 
-    channel = models.ForeignKey(
-        Channel, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name=_("渠道")
-    )
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name=_("渠道"))
     external_code = models.CharField(_("平台商品编码"), max_length=64)
-    sku = models.ForeignKey(
-        "inventory.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
-    )
+    sku = models.ForeignKey("inventory.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -94,16 +88,12 @@ class InboxStatus(models.TextChoices):
 class InboxMessage(models.Model):
     """One inbound platform payload, stored raw before anything parses it."""
 
-    channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="inbox", verbose_name=_("渠道")
-    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="inbox", verbose_name=_("渠道"))
     source = models.CharField(_("来源"), max_length=8, choices=InboxSource.choices)
     body = models.TextField(_("原始内容"))
     headers = models.JSONField(_("请求头"), default=dict, blank=True)
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=InboxStatus.choices, default=InboxStatus.PENDING
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=InboxStatus.choices, default=InboxStatus.PENDING)
     error = models.TextField(_("错误"), blank=True)
     attempts = models.PositiveIntegerField(_("处理次数"), default=0)
     processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -112,12 +102,7 @@ class InboxMessage(models.Model):
     platform_status = models.CharField(_("平台状态"), max_length=16, blank=True)
     platform_updated_at = models.DateTimeField(_("平台更新时间"), null=True, blank=True)
     order = models.ForeignKey(
-        "orders.Order",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("订单"),
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("订单")
     )
 
     class Meta:
@@ -143,18 +128,12 @@ class PushStatus(models.TextChoices):
 class OutboundPush(models.Model):
     """Tracking news owed to one platform order: pushed by a task, retried with backoff."""
 
-    channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("渠道")
-    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("渠道"))
     external_id = models.CharField(_("平台订单号"), max_length=64)
-    order = models.ForeignKey(
-        "orders.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("订单")
-    )
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("订单"))
     carrier = models.CharField(_("快递公司"), max_length=32)
     tracking_number = models.CharField(_("运单号"), max_length=64)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True, db_index=True)
@@ -187,16 +166,12 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """One uploaded platform order export (one or two files), previewed, then taken in."""
 
-    channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="imports", verbose_name=_("渠道")
-    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="imports", verbose_name=_("渠道"))
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     extra_file = models.FileField(_("附加文件"), upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(_("文件名"), max_length=255)
     export_format = models.CharField(_("导出格式"), max_length=32, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     done_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     new_orders = models.PositiveIntegerField(_("新订单"), default=0)
@@ -206,15 +181,11 @@ class ImportJob(models.Model):
     skipped_orders = models.PositiveIntegerField(_("跳过订单"), default=0)
     #: Orders of the file handled so far, in file order: a rerun after a crash resumes after them.
     done_orders = models.PositiveIntegerField(_("已处理订单数"), default=0)
-    #: Invalid rows: [{"row": 7, "order": "…", "reason": "…", "file": ""}], capped (see channels.services.imports).
+    #: Invalid rows: [{"row": 7, "order": "…", "reason": "…", "file": ""}], capped.
     problems = models.JSONField(_("问题行"), default=list, blank=True)
     error = models.TextField(_("错误"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("上传人"),
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)

@@ -26,10 +26,8 @@ def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> di
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature(secret, body, timestamp)}
 
 
-def verify(
-    channel, body: bytes, timestamp: str | None, given: str | None, *, now: float | None = None
-) -> str:
-    """ "" when the signature is good and fresh, else why not: "missing", "stale" or "bad"."""
+def verify(channel, body: bytes, timestamp: str | None, given: str | None, *, now: float | None = None) -> str:
+    """"" when the signature is good and fresh, else why not: "missing", "stale" or "bad"."""
     if not timestamp or not given:
         return "missing"
     try:
@@ -40,11 +38,7 @@ def verify(
     if abs(now - sent) > MAX_SKEW:
         return "stale"
     secrets = [channel.webhook_secret]
-    if (
-        channel.previous_secret
-        and channel.previous_secret_until
-        and channel.previous_secret_until > timezone.now()
-    ):
+    if channel.previous_secret and channel.previous_secret_until and channel.previous_secret_until > timezone.now():
         secrets.append(channel.previous_secret)
     for secret in secrets:
         if hmac.compare_digest(signature(secret, body, sent), given.strip().lower()):

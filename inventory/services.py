@@ -94,9 +94,7 @@ def _available(quantities: dict[int, int]) -> dict[int, int]:
     }
 
 
-def _write_movements(
-    quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor
-):
+def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, reserved: int, reference, actor):
     movements = [
         StockMovement(
             stock_level_id=pk,
@@ -214,9 +212,7 @@ def stock_release(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
         )
         if updated != len(quantities):
             raise StockError(_("释放数量超过已占用数量"))
-        _write_movements(
-            quantities, MovementReason.RELEASE, on_hand=0, reserved=-1, reference=reference, actor=actor
-        )
+        _write_movements(quantities, MovementReason.RELEASE, on_hand=0, reserved=-1, reference=reference, actor=actor)
 
 
 def stock_ship(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
@@ -232,9 +228,7 @@ def stock_ship(*, lines: Sequence[StockLine], reference: str, actor=None) -> Non
         )
         if updated != len(quantities):
             raise StockError(_("出库数量超过已占用数量"))
-        _write_movements(
-            quantities, MovementReason.SHIP, on_hand=-1, reserved=-1, reference=reference, actor=actor
-        )
+        _write_movements(quantities, MovementReason.SHIP, on_hand=-1, reserved=-1, reference=reference, actor=actor)
 
 
 def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
@@ -242,9 +236,7 @@ def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
     return level
 
 
-def stock_receive(
-    *, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None
-) -> StockLevel:
+def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None) -> StockLevel:
     """Goods arrive: on_hand grows. Creates the stock row if this SKU is new to the warehouse."""
     if quantity <= 0:
         raise StockError(_("入库数量必须大于 0"))
@@ -252,11 +244,7 @@ def stock_receive(
         level = _level_for(sku, warehouse)
         StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
         StockMovement.objects.create(
-            stock_level=level,
-            delta_on_hand=quantity,
-            reason=MovementReason.RECEIVE,
-            reference=reference,
-            actor=actor,
+            stock_level=level, delta_on_hand=quantity, reason=MovementReason.RECEIVE, reference=reference, actor=actor
         )
     level.refresh_from_db()
     return level
@@ -275,11 +263,7 @@ def stock_adjust(*, stock_level: StockLevel, delta: int, note: str, actor=None) 
         if not updated:
             raise InsufficientStock(_("调整后在库数量将少于已占用数量"))
         StockMovement.objects.create(
-            stock_level=stock_level,
-            delta_on_hand=delta,
-            reason=MovementReason.ADJUST,
-            note=note.strip(),
-            actor=actor,
+            stock_level=stock_level, delta_on_hand=delta, reason=MovementReason.ADJUST, note=note.strip(), actor=actor
         )
     stock_level.refresh_from_db()
     return stock_level
@@ -308,18 +292,12 @@ def stock_transfer(
         StockMovement.objects.bulk_create(
             [
                 StockMovement(
-                    stock_level=origin,
-                    delta_on_hand=-quantity,
-                    reason=MovementReason.TRANSFER_OUT,
-                    reference=reference,
-                    actor=actor,
+                    stock_level=origin, delta_on_hand=-quantity, reason=MovementReason.TRANSFER_OUT,
+                    reference=reference, actor=actor,
                 ),
                 StockMovement(
-                    stock_level=target,
-                    delta_on_hand=quantity,
-                    reason=MovementReason.TRANSFER_IN,
-                    reference=reference,
-                    actor=actor,
+                    stock_level=target, delta_on_hand=quantity, reason=MovementReason.TRANSFER_IN,
+                    reference=reference, actor=actor,
                 ),
             ]
         )

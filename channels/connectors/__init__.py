@@ -5,15 +5,7 @@ from importlib import import_module
 
 from channels.connectors.base import Connector, ParsedOrder, PayloadInvalid, PlatformStatus, PollPage, Request
 
-__all__ = [
-    "Connector",
-    "ParsedOrder",
-    "PayloadInvalid",
-    "PlatformStatus",
-    "PollPage",
-    "Request",
-    "get_connector",
-]
+__all__ = ["Connector", "ParsedOrder", "PayloadInvalid", "PlatformStatus", "PollPage", "Request", "get_connector"]
 
 
 def get_connector(platform: str) -> Connector:

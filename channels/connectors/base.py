@@ -89,9 +89,7 @@ class Connector:
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         raise NotImplementedError
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
         """The call that tells the platform an order has shipped."""
         raise NotImplementedError
 
@@ -99,18 +97,10 @@ class Connector:
         """Raise ``PayloadInvalid`` with the platform's reason when it refused the shipment."""
         raise NotImplementedError
 
-    def sample_payload(
-        self,
-        *,
-        external_id: str,
-        lines: list[tuple[str, int, str]],
-        status: str = PlatformStatus.PAID,
-        updated_at: datetime | None = None,
-        placed_at: datetime | None = None,
-        paid_at: datetime | None = None,
-        tracking: tuple[str, str] | None = None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id: str, lines: list[tuple[str, int, str]], status: str = PlatformStatus.PAID,
+                       updated_at: datetime | None = None, placed_at: datetime | None = None,
+                       paid_at: datetime | None = None, tracking: tuple[str, str] | None = None,
+                       **recipient) -> dict:
         """A realistic payload in this platform's shape (for the simulator, demo, tests and benchmarks).
         ``lines`` are (item code, quantity, unit price as a string[, title]); ``updated_at`` defaults
         to now, ``placed_at`` to ``updated_at`` and ``paid_at`` (for a paid status) to ``placed_at``;

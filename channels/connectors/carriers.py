@@ -21,46 +21,14 @@ _ALIASES = {
 
 #: platform → canonical key → that platform's code
 _CODES = {
-    "taobao": {
-        "SF": "SF",
-        "ZTO": "ZTO",
-        "YTO": "YTO",
-        "YUNDA": "YUNDA",
-        "STO": "STO",
-        "EMS": "EMS",
-        "JD": "JD",
-        "JT": "JTSD",
-    },
+    "taobao": {"SF": "SF", "ZTO": "ZTO", "YTO": "YTO", "YUNDA": "YUNDA", "STO": "STO", "EMS": "EMS", "JD": "JD",
+               "JT": "JTSD"},
     "jd": {"SF": "467", "ZTO": "1499", "YTO": "463", "YUNDA": "1327", "EMS": "465", "JD": "2087"},
-    "pinduoduo": {
-        "SF": "44",
-        "ZTO": "115",
-        "YTO": "85",
-        "YUNDA": "121",
-        "STO": "1",
-        "EMS": "118",
-        "JD": "120",
-    },
-    "douyin": {
-        "SF": "shunfeng",
-        "ZTO": "zhongtong",
-        "YTO": "yuantong",
-        "YUNDA": "yunda",
-        "STO": "shentong",
-        "EMS": "ems",
-        "JD": "jd",
-        "JT": "jtexpress",
-    },
-    "aliexpress": {
-        "SF": "SF",
-        "ZTO": "ZTO",
-        "YTO": "YTO",
-        "YUNDA": "YUNDA",
-        "STO": "STO",
-        "EMS": "EMS",
-        "JD": "JD",
-        "JT": "JT",
-    },
+    "pinduoduo": {"SF": "44", "ZTO": "115", "YTO": "85", "YUNDA": "121", "STO": "1", "EMS": "118", "JD": "120"},
+    "douyin": {"SF": "shunfeng", "ZTO": "zhongtong", "YTO": "yuantong", "YUNDA": "yunda", "STO": "shentong",
+               "EMS": "ems", "JD": "jd", "JT": "jtexpress"},
+    "aliexpress": {"SF": "SF", "ZTO": "ZTO", "YTO": "YTO", "YUNDA": "YUNDA", "STO": "STO", "EMS": "EMS",
+                   "JD": "JD", "JT": "JT"},
 }
 
 _BY_NAME = {alias.casefold(): key for key, aliases in _ALIASES.items() for alias in aliases}

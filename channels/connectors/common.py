@@ -16,21 +16,9 @@ from channels.connectors.base import PayloadInvalid, PlatformStatus
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 #: Statuses in which the buyer has paid (the draft's ``paid``).
-PAID_STATUSES = {
-    PlatformStatus.PAID,
-    PlatformStatus.SHIPPED,
-    PlatformStatus.COMPLETED,
-    PlatformStatus.REFUNDING,
-}
+PAID_STATUSES = {PlatformStatus.PAID, PlatformStatus.SHIPPED, PlatformStatus.COMPLETED, PlatformStatus.REFUNDING}
 #: What platforms send for "no time yet" (JD's pay-confirm time before payment, for one).
-_NULL_TIMES = {
-    "",
-    "0",
-    "0000-00-00 00:00:00",
-    "0001-01-01 00:00:00",
-    "1970-01-01 00:00:00",
-    "1970-01-01 08:00:00",
-}
+_NULL_TIMES = {"", "0", "0000-00-00 00:00:00", "0001-01-01 00:00:00", "1970-01-01 00:00:00", "1970-01-01 08:00:00"}
 _ADDRESSES = Path(__file__).parent / "fixtures" / "addresses.json"
 
 
@@ -42,8 +30,7 @@ class Reader:
 
     def fail(self, field: str, problem: str) -> PayloadInvalid:
         return PayloadInvalid(
-            _("%(platform)s订单的字段 %(field)s %(problem)s")
-            % {"platform": self.label, "field": field, "problem": problem}
+            _("%(platform)s订单的字段 %(field)s %(problem)s") % {"platform": self.label, "field": field, "problem": problem}
         )
 
     def order(self, payload) -> dict:
@@ -55,8 +42,7 @@ class Reader:
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise PayloadInvalid(
-                _("不是有效的%(platform)s订单：缺少字段 %(field)s")
-                % {"platform": self.label, "field": path or key}
+                _("不是有效的%(platform)s订单：缺少字段 %(field)s") % {"platform": self.label, "field": path or key}
             )
         return value
 
@@ -127,9 +113,7 @@ class Reader:
             raise self.fail(path, _("不是金额：%(value)s") % {"value": value})
         return amount.quantize(CENT)
 
-    def local_time(
-        self, data: dict, key: str, path: str = "", *, zone: ZoneInfo = SHANGHAI
-    ) -> datetime | None:
+    def local_time(self, data: dict, key: str, path: str = "", *, zone: ZoneInfo = SHANGHAI) -> datetime | None:
         """``"2024-11-11 00:00:03"`` in the platform's zone (ISO text with an offset is kept as is)."""
         value = data.get(key)
         if value is None or (isinstance(value, str) and value.strip() in _NULL_TIMES):
@@ -234,14 +218,8 @@ def shared_addresses() -> tuple[dict, ...]:
 
 def sample_recipient(recipient: dict) -> dict:
     """Recipient overrides for ``sample_payload`` on top of a plain Hangzhou address."""
-    base = {
-        "name": "王小明",
-        "phone": "13812345678",
-        "province": "浙江省",
-        "city": "杭州市",
-        "district": "西湖区",
-        "street": "文三路 90 号东部软件园 2 号楼",
-    }
+    base = {"name": "王小明", "phone": "13812345678", "province": "浙江省", "city": "杭州市", "district": "西湖区",
+            "street": "文三路 90 号东部软件园 2 号楼"}
     unknown = set(recipient) - set(base)
     if unknown:
         raise TypeError(f"unknown recipient fields: {sorted(unknown)}")

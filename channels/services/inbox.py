@@ -118,13 +118,7 @@ def _finish(message: InboxMessage, status: str, *, order=None, error: str = "") 
     message.processed_at = timezone.now()
     message.save(
         update_fields=[
-            "status",
-            "error",
-            "order",
-            "processed_at",
-            "attempts",
-            "external_id",
-            "platform_status",
+            "status", "error", "order", "processed_at", "attempts", "external_id", "platform_status",
             "platform_updated_at",
         ]
     )

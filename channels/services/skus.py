@@ -27,6 +27,4 @@ def apply_mapping(draft: OrderDraft, mapping: dict[str, str]) -> OrderDraft:
     if not any(line.sku_code in mapping for line in draft.lines):
         return draft
     lines = tuple(replace(line, sku_code=mapping.get(line.sku_code, line.sku_code)) for line in draft.lines)
-    return replace(
-        draft, lines=lines, data={**draft.data, "platform_codes": [line.sku_code for line in draft.lines]}
-    )
+    return replace(draft, lines=lines, data={**draft.data, "platform_codes": [line.sku_code for line in draft.lines]})

@@ -12,40 +12,13 @@ from channels.simulator.store import PLATFORMS, PlatformStore, SimulatorError
 
 S = PlatformStatus
 PRICES = ("9.90", "19.90", "29.00", "39.90", "59.00", "79.00", "99.00", "129.00", "199.00")
-NAMES = (
-    "王小明",
-    "李娜",
-    "张伟",
-    "刘洋",
-    "陈静",
-    "杨帆",
-    "赵磊",
-    "黄丽🌸",
-    "周杰",
-    "吴敏",
-    "小鱼🐟",
-    "欧阳娜娜",
-    "买买买🛒",
-    "林晓",
-    "何强",
-)
+NAMES = ("王小明", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽🌸", "周杰", "吴敏", "小鱼🐟", "欧阳娜娜",
+         "买买买🛒", "林晓", "何强")
 FOREIGN = (
-    {
-        "name": "Emily Carter",
-        "phone": "4155550132",
-        "province": "California",
-        "city": "San Francisco",
-        "district": "",
-        "street": "1 Market St, Apt 5B",
-    },
-    {
-        "name": "Lukas Müller",
-        "phone": "15123456789",
-        "province": "Berlin",
-        "city": "Berlin",
-        "district": "",
-        "street": "Unter den Linden 77",
-    },
+    {"name": "Emily Carter", "phone": "4155550132", "province": "California", "city": "San Francisco", "district": "",
+     "street": "1 Market St, Apt 5B"},
+    {"name": "Lukas Müller", "phone": "15123456789", "province": "Berlin", "city": "Berlin", "district": "",
+     "street": "Unter den Linden 77"},
 )
 
 
@@ -62,16 +35,8 @@ class SkuChoice:
 class OrderGenerator:
     """Places ``rate`` orders a minute on ``platforms`` with SKU codes from ``skus``."""
 
-    def __init__(
-        self,
-        store: PlatformStore,
-        *,
-        rate: float,
-        skus: list[SkuChoice],
-        platforms=PLATFORMS,
-        seed: int | None = None,
-        on_order=None,
-    ):
+    def __init__(self, store: PlatformStore, *, rate: float, skus: list[SkuChoice], platforms=PLATFORMS,
+                 seed: int | None = None, on_order=None):
         if rate <= 0 or not skus:
             raise ValueError("rate must be positive and at least one SKU given")
         self.store, self.rate, self.skus, self.platforms = store, rate, list(skus), tuple(platforms)
@@ -130,8 +95,4 @@ class OrderGenerator:
         phone = f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
         if platform in ("pinduoduo", "douyin") and self.rng.random() < 0.3:  # shown masked by the platform
             name, phone = name[0] + "**", phone[:3] + "****" + phone[-4:]
-        return {
-            "name": name,
-            "phone": phone,
-            **{k: address[k] for k in ("province", "city", "district", "street")},
-        }
+        return {"name": name, "phone": phone, **{k: address[k] for k in ("province", "city", "district", "street")}}

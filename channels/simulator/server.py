@@ -57,9 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         if first not in PLATFORMS:
             return self._reply(404, {"error": f"unknown platform {first!r}"})
         if store.is_down(first):
-            return self._reply_text(
-                503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
-            )
+            return self._reply_text(503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
         status, answer = protocol.handle(store, first, rest.rstrip("/") or "/", query, body)
         self._reply(status, answer)
 
@@ -67,43 +65,21 @@ class _Handler(BaseHTTPRequestHandler):
         path = path.rstrip("/") or "/"
         try:
             if path == "/" and self.command == "GET":
-                return self._reply(
-                    200,
-                    {
-                        "platforms": {p: f"/{p}" for p in PLATFORMS},
-                        "outage": sorted(p for p in PLATFORMS if store.is_down(p)),
-                    },
-                )
+                return self._reply(200, {"platforms": {p: f"/{p}" for p in PLATFORMS}, "outage": sorted(
+                    p for p in PLATFORMS if store.is_down(p))})
             if path == "/orders" and self.command == "GET":
                 platforms = [query["platform"]] if query.get("platform") else PLATFORMS
-                return self._reply(
-                    200,
-                    {
-                        "orders": [
-                            {
-                                "platform": o.platform,
-                                "external_id": o.external_id,
-                                "status": o.status,
-                                "seq": o.seq,
-                            }
-                            for p in platforms
-                            for o in store.orders(p)
-                        ]
-                    },
-                )
+                return self._reply(200, {"orders": [
+                    {"platform": o.platform, "external_id": o.external_id, "status": o.status, "seq": o.seq}
+                    for p in platforms for o in store.orders(p)
+                ]})
             if path == "/orders" and self.command == "POST":
                 recipient = body.get("recipient") or {}
-                order = store.create(
-                    body.get("platform", ""),
-                    [tuple(line) for line in body.get("lines") or []],
-                    status=body.get("status", PlatformStatus.PAID),
-                    external_id=body.get("external_id"),
-                    **recipient,
-                )
-                return self._reply(
-                    201,
-                    {"external_id": order.external_id, "status": order.status, "payload": order.payload()},
-                )
+                order = store.create(body.get("platform", ""), [tuple(line) for line in body.get("lines") or []],
+                                     status=body.get("status", PlatformStatus.PAID),
+                                     external_id=body.get("external_id"), **recipient)
+                return self._reply(201, {"external_id": order.external_id, "status": order.status,
+                                         "payload": order.payload()})
             if path.startswith("/orders/") and self.command == "POST":
                 _, _, platform, external_id, action = path.split("/", 4)
                 tracking = (body["carrier"], body["tracking_number"]) if action == "ship" else None
@@ -130,9 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         return data
 
     def _reply(self, status: int, data: dict):
-        self._send(
-            status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
-        )
+        self._send(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
 
     def _reply_text(self, status: int, text: str):
         self._send(status, text.encode("utf-8"), "text/html; charset=utf-8")
@@ -174,12 +148,8 @@ class PlatformSimulator:
 
     def start(self) -> "PlatformSimulator":
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": POLL_INTERVAL},
-                name="platform-simulator",
-                daemon=True,
-            )
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+                                            name="platform-simulator", daemon=True)
             self._thread.start()
         return self
 
@@ -204,20 +174,11 @@ class PlatformSimulator:
         self.stop()
 
     # -- what a buyer or the platform does -------------------------------------------------------
-    def add_order(
-        self,
-        platform: str,
-        lines,
-        *,
-        status: str = PlatformStatus.PAID,
-        external_id: str | None = None,
-        placed_at=None,
-        **recipient,
-    ) -> str:
+    def add_order(self, platform: str, lines, *, status: str = PlatformStatus.PAID, external_id: str | None = None,
+                  placed_at=None, **recipient) -> str:
         """A new order; returns its platform order number."""
-        return self.store.create(
-            platform, lines, status=status, external_id=external_id, placed_at=placed_at, **recipient
-        ).external_id
+        return self.store.create(platform, lines, status=status, external_id=external_id, placed_at=placed_at,
+                                 **recipient).external_id
 
     def put_payload(self, platform: str, payload: dict) -> str:
         return self.store.put_payload(platform, payload).external_id

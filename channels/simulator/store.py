@@ -38,14 +38,8 @@ class SimOrder:
         if self.raw is not None:
             return self.raw
         return get_connector(self.platform).sample_payload(
-            external_id=self.external_id,
-            lines=self.lines,
-            status=self.status,
-            updated_at=self.updated_at,
-            placed_at=self.placed_at,
-            paid_at=self.paid_at,
-            tracking=self.tracking,
-            **self.recipient,
+            external_id=self.external_id, lines=self.lines, status=self.status, updated_at=self.updated_at,
+            placed_at=self.placed_at, paid_at=self.paid_at, tracking=self.tracking, **self.recipient,
         )
 
 
@@ -70,16 +64,8 @@ class PlatformStore:
         self.shipments: list[dict] = []
 
     # -- orders ----------------------------------------------------------------------------------
-    def create(
-        self,
-        platform: str,
-        lines,
-        *,
-        status: str = S.PAID,
-        external_id: str | None = None,
-        placed_at: datetime | None = None,
-        **recipient,
-    ) -> SimOrder:
+    def create(self, platform: str, lines, *, status: str = S.PAID, external_id: str | None = None,
+               placed_at: datetime | None = None, **recipient) -> SimOrder:
         """A new order on ``platform``; ``lines`` are (code, quantity, price[, title])."""
         _check_platform(platform)
         if status not in S.LABELS:
@@ -91,15 +77,9 @@ class PlatformStore:
             if external_id in self._orders[platform]:
                 raise SimulatorError(f"{platform} order {external_id} exists already")
             order = SimOrder(
-                platform=platform,
-                external_id=external_id,
-                status=status,
-                seq=next(self._seq),
-                lines=[tuple(line) for line in lines],
-                recipient=dict(recipient),
-                placed_at=placed_at,
-                paid_at=placed_at if status not in (S.UNPAID, S.CANCELLED) else None,
-                updated_at=now,
+                platform=platform, external_id=external_id, status=status, seq=next(self._seq),
+                lines=[tuple(line) for line in lines], recipient=dict(recipient), placed_at=placed_at,
+                paid_at=placed_at if status not in (S.UNPAID, S.CANCELLED) else None, updated_at=now,
             )
             order.payload()  # refuse bad lines or recipient fields now, not when polled
             self._orders[platform][external_id] = order
@@ -110,20 +90,12 @@ class PlatformStore:
         _check_platform(platform)
         parsed = get_connector(platform).parse(payload, channel_code="simulator")
         with self._lock:
-            order = SimOrder(
-                platform=platform,
-                external_id=parsed.external_id,
-                status=parsed.status,
-                seq=next(self._seq),
-                raw=payload,
-                updated_at=parsed.updated_at,
-            )
+            order = SimOrder(platform=platform, external_id=parsed.external_id, status=parsed.status,
+                             seq=next(self._seq), raw=payload, updated_at=parsed.updated_at)
             self._orders[platform][parsed.external_id] = order
             return order
 
-    def act(
-        self, platform: str, external_id: str, action: str, *, tracking: tuple[str, str] | None = None
-    ) -> SimOrder:
+    def act(self, platform: str, external_id: str, action: str, *, tracking: tuple[str, str] | None = None) -> SimOrder:
         """Move an order on (pay, cancel, refund, ship, complete), as the buyer or platform would."""
         if action not in TRANSITIONS:
             raise SimulatorError(f"unknown action {action!r}")
@@ -133,9 +105,7 @@ class PlatformStore:
             if order.raw is not None:
                 raise SimulatorError(f"{platform} order {external_id} was put in as a raw payload")
             if order.status not in sources:
-                raise SimulatorError(
-                    f"cannot {action} {platform} order {external_id} in status {order.status}"
-                )
+                raise SimulatorError(f"cannot {action} {platform} order {external_id} in status {order.status}")
             self._move(order, target, tracking=tracking)
             return order
 
@@ -154,9 +124,7 @@ class PlatformStore:
         after = int(cursor) if str(cursor or "").isdigit() else 0
         size = max(1, min(int(size), 100))
         with self._lock:
-            changed = sorted(
-                (o for o in self._orders[platform].values() if o.seq > after), key=lambda o: o.seq
-            )
+            changed = sorted((o for o in self._orders[platform].values() if o.seq > after), key=lambda o: o.seq)
             page = changed[:size]
             payloads = [o.payload() for o in page]
         next_cursor = str(page[-1].seq) if page else str(after)
@@ -168,15 +136,9 @@ class PlatformStore:
         is accepted again, harmlessly), else the platform's reason for refusing it."""
         with self._lock:
             order = self._orders.get(platform, {}).get(str(external_id))
-            record = {
-                "platform": platform,
-                "external_id": str(external_id),
-                "carrier": carrier,
-                "tracking_number": tracking_number,
-                "at": timezone.now().isoformat(),
-                "repeat": False,
-                "accepted": False,
-            }
+            record = {"platform": platform, "external_id": str(external_id), "carrier": carrier,
+                      "tracking_number": tracking_number, "at": timezone.now().isoformat(), "repeat": False,
+                      "accepted": False}
             reason = ""
             if not external_id or not tracking_number:
                 reason = "缺少订单号或运单号"
@@ -194,11 +156,8 @@ class PlatformStore:
             elif order.raw is not None:
                 order.tracking = (carrier, tracking_number)
             else:
-                self._move(
-                    order,
-                    S.SHIPPED if order.status == S.PAID else order.status,
-                    tracking=(carrier, tracking_number),
-                )
+                self._move(order, S.SHIPPED if order.status == S.PAID else order.status,
+                           tracking=(carrier, tracking_number))
             record["accepted"] = not reason
             record["reason"] = reason
             self.shipments.append(record)

@@ -79,12 +79,7 @@ def catalog_from_rows(result) -> tuple[dict[str, CatalogSku], list[StockRow]]:
 
 
 def allocate_and_reserve(
-    *,
-    needs: dict[int, int],
-    province: str,
-    reference: str,
-    actor=None,
-    stock_rows: list[StockRow] | None = None,
+    *, needs: dict[int, int], province: str, reference: str, actor=None, stock_rows: list[StockRow] | None = None
 ) -> Allocation | None:
     """Reserve ``needs`` (sku id -> quantity) in one warehouse, or return None if none can take it.
 

@@ -77,12 +77,7 @@ def _prepare(draft: OrderDraft) -> _Prepared:
     number_sql, number_params, day = number_statement(unless_taken=(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
     new_id = connection.vendor == "postgresql"
-    with (
-        batch(),
-        connection.cursor() as lookup,
-        connection.cursor() as numbering,
-        connection.cursor() as catalog,
-    ):
+    with batch(), connection.cursor() as lookup, connection.cursor() as numbering, connection.cursor() as catalog:
         lookup.execute(
             # Only quoted table names are interpolated; the code and external id are parameters.
             f"SELECT c.id, c.active, (SELECT s.order_id FROM {source_table} s "  # noqa: S608
@@ -263,9 +258,7 @@ def order_rows(
     return source, lines, event
 
 
-def _allocate(
-    draft: OrderDraft, prepared: _Prepared, number: str, actor
-) -> tuple[str, str, Allocation | None]:
+def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tuple[str, str, Allocation | None]:
     """(hold reason, hold note, allocation): reserve every line in one warehouse, or say why not."""
     hold = intake_hold(draft, prepared.skus)
     if hold:

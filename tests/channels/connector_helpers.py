@@ -41,14 +41,7 @@ def check(parsed, expected: dict) -> None:
     assert parsed.status == expected["status"]
     assert draft.paid is expected["paid"]
     recipient = draft.recipient
-    got = (
-        recipient.name,
-        recipient.phone,
-        recipient.province,
-        recipient.city,
-        recipient.district,
-        recipient.street,
-    )
+    got = (recipient.name, recipient.phone, recipient.province, recipient.city, recipient.district, recipient.street)
     assert got == expected["recipient"]
     lines = [(line.sku_code, line.quantity, line.unit_price) for line in draft.lines]
     assert lines == [(code, qty, Decimal(price)) for code, qty, price, *_ in expected["lines"]]
@@ -57,9 +50,7 @@ def check(parsed, expected: dict) -> None:
             assert line.title == row[3]
     for name in ("shipping_fee", "discount_amount"):
         assert getattr(draft, name) == Decimal(expected[name])
-    assert draft.paid_amount == (
-        Decimal(expected["paid_amount"]) if expected["paid_amount"] is not None else None
-    )
+    assert draft.paid_amount == (Decimal(expected["paid_amount"]) if expected["paid_amount"] is not None else None)
     assert draft.currency == expected.get("currency", "CNY")
     assert draft.placed_at == expected["placed_at"]
     assert draft.paid_at == expected["paid_at"]

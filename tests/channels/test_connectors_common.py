@@ -21,9 +21,7 @@ PLACED = datetime(2024, 11, 10, 23, 59, 58, tzinfo=SHANGHAI)
 
 
 def test_every_platform_with_an_adapter_implements_every_method():
-    methods = [
-        name for name, value in vars(Connector).items() if callable(value) and not name.startswith("_")
-    ]
+    methods = [name for name, value in vars(Connector).items() if callable(value) and not name.startswith("_")]
     for platform in PLATFORMS:
         connector = get_connector(platform)
         assert connector.platform == platform
@@ -42,13 +40,8 @@ def test_a_platform_without_an_adapter_is_a_lookup_error():
 def test_sample_payload_round_trips(platform, status):
     connector = get_connector(platform)
     payload = connector.sample_payload(
-        external_id="2024111100123",
-        lines=[("A001", 2, "19.90", "保温杯"), ("A005", 1, "0")],
-        status=status,
-        updated_at=UPDATED,
-        placed_at=PLACED,
-        name="🌸小雨🌸",
-        phone="13812345678",
+        external_id="2024111100123", lines=[("A001", 2, "19.90", "保温杯"), ("A005", 1, "0")], status=status,
+        updated_at=UPDATED, placed_at=PLACED, name="🌸小雨🌸", phone="13812345678",
     )
     payload = json.loads(json.dumps(payload, ensure_ascii=False))  # as it travels
     parsed = connector.parse(payload, channel_code="shop-1")
@@ -56,9 +49,7 @@ def test_sample_payload_round_trips(platform, status):
     assert parsed.status == status
     assert parsed.draft.paid is (status in PAID)
     assert [(line.sku_code, line.quantity, line.unit_price) for line in parsed.draft.lines] == [
-        ("A001", 2, Decimal("19.90")),
-        ("A005", 1, Decimal("0.00")),
-    ]
+        ("A001", 2, Decimal("19.90")), ("A005", 1, Decimal("0.00"))]
     assert parsed.draft.lines[0].title == "保温杯"
     assert parsed.updated_at == UPDATED
     assert parsed.draft.placed_at == PLACED
@@ -76,19 +67,12 @@ def test_sample_payload_round_trips(platform, status):
 def test_shared_awkward_addresses_survive_every_platform(platform, address):
     connector = get_connector(platform)
     parts = {k: address[k] for k in ("province", "city", "district", "street")}
-    payload = json.loads(
-        json.dumps(connector.sample_payload(external_id="77001", lines=[("A001", 1, "9.90")], **parts))
-    )
+    payload = json.loads(json.dumps(connector.sample_payload(external_id="77001", lines=[("A001", 1, "9.90")], **parts)))
     recipient = connector.parse(payload, channel_code="shop-1").draft.recipient
     got = (recipient.province, recipient.city, recipient.district, recipient.street)
     if platform == "aliexpress":  # no district level: it leads the street
         district, street = address["district"], address["street"]
-        expected = (
-            address["province"],
-            address["city"],
-            "",
-            street if street.startswith(district) else district + street,
-        )
+        expected = (address["province"], address["city"], "", street if street.startswith(district) else district + street)
     else:
         expected = (address["province"], address["city"], address["district"], address["street"])
     assert got == expected
@@ -97,12 +81,8 @@ def test_shared_awkward_addresses_survive_every_platform(platform, address):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_sample_payload_carries_tracking_where_the_platform_does(platform):
     connector = get_connector(platform)
-    payload = connector.sample_payload(
-        external_id="77002",
-        lines=[("A001", 1, "9.90")],
-        status=PlatformStatus.SHIPPED,
-        tracking=("顺丰速运", "SF1234567890"),
-    )
+    payload = connector.sample_payload(external_id="77002", lines=[("A001", 1, "9.90")], status=PlatformStatus.SHIPPED,
+                                       tracking=("顺丰速运", "SF1234567890"))
     tracking = connector.parse(payload, channel_code="shop-1").tracking
     assert tracking in (None, (platform_code(platform, "SF"), "SF1234567890"))
     assert (tracking is not None) is (platform in ("jd", "pinduoduo", "douyin"))
@@ -115,9 +95,7 @@ def test_sample_payload_refuses_unknown_recipient_fields(platform):
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize(
-    "answer", [{}, {"unexpected": True}, {"error_response": {"code": 27, "msg": "Invalid session"}}]
-)
+@pytest.mark.parametrize("answer", [{}, {"unexpected": True}, {"error_response": {"code": 27, "msg": "Invalid session"}}])
 def test_unreadable_or_refused_poll_answers_are_payload_invalid(platform, answer):
     with pytest.raises(PayloadInvalid):
         get_connector(platform).parse_poll_response(answer, cursor="5")
@@ -139,9 +117,8 @@ def test_requests_carry_the_cursor_page_size_and_credentials(platform):
     assert request.method in ("GET", "POST") and request.path.startswith("/")
     assert "42" in flat and "7" in flat
     assert any(secret in flat for secret in ("k1", "c1"))
-    ship = connector.shipment_request(
-        credentials=credentials, external_id="EXT-1", carrier="中通快递", tracking_number="7312345678901"
-    )
+    ship = connector.shipment_request(credentials=credentials, external_id="EXT-1", carrier="中通快递",
+                                      tracking_number="7312345678901")
     flat = json.dumps({"params": ship.params, "json": ship.json}, ensure_ascii=False)
     assert "EXT-1" in flat and "7312345678901" in flat and platform_code(platform, "ZTO") in flat
 

@@ -29,23 +29,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8") if length else ""
         path = self.path.split("?")[0]
         if path == "/json":
-            return self._send(
-                200,
-                json.dumps(
-                    {
-                        "method": self.command,
-                        "path": self.path,
-                        "body": body,
-                        "type": self.headers.get("Content-Type", ""),
-                    }
-                ),
-            )
+            return self._send(200, json.dumps({"method": self.command, "path": self.path, "body": body,
+                                               "type": self.headers.get("Content-Type", "")}))
         if path == "/html":
             return self._send(200, "<html>登录页</html>", "text/html")
         if path == "/list":
             return self._send(200, "[1, 2]")
         if path == "/gbk":
-            return self._send(200, '{"msg": "错误"}'.encode("gbk"))
+            return self._send(200, "{\"msg\": \"错误\"}".encode("gbk"))
         if path == "/refused":
             return self._send(400, json.dumps({"error_response": {"code": 15, "sub_msg": "订单已关闭"}}))
         if path == "/not-found":
@@ -78,19 +69,8 @@ def server():
 
 
 def test_get_with_query_parameters(server):
-    data = call(
-        server,
-        Request(
-            "GET",
-            "/json",
-            params={
-                "method": "taobao.trades.sold.increment.get",
-                "cursor": "",
-                "page_size": "2",
-                "skip": None,
-            },
-        ),
-    )
+    data = call(server, Request("GET", "/json", params={"method": "taobao.trades.sold.increment.get", "cursor": "",
+                                                        "page_size": "2", "skip": None}))
     assert data["method"] == "GET"
     assert data["path"] == "/json?method=taobao.trades.sold.increment.get&cursor=&page_size=2"
 
@@ -103,9 +83,7 @@ def test_post_json_body_in_utf8(server):
 
 
 def test_a_refusal_with_a_json_body_is_returned_for_the_adapter_to_read(server):
-    assert call(server, Request("POST", "/refused")) == {
-        "error_response": {"code": 15, "sub_msg": "订单已关闭"}
-    }
+    assert call(server, Request("POST", "/refused")) == {"error_response": {"code": 15, "sub_msg": "订单已关闭"}}
 
 
 @pytest.mark.parametrize(

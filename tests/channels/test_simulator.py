@@ -26,9 +26,8 @@ def poll(simulator, platform, cursor, page_size=100):
 
 def ship(simulator, platform, external_id, tracking, carrier="顺丰速运"):
     connector = get_connector(platform)
-    request = connector.shipment_request(
-        credentials={"app_key": "k"}, external_id=external_id, carrier=carrier, tracking_number=tracking
-    )
+    request = connector.shipment_request(credentials={"app_key": "k"}, external_id=external_id, carrier=carrier,
+                                         tracking_number=tracking)
     connector.check_shipment_response(call(simulator.base_url(platform), request))
 
 
@@ -80,22 +79,11 @@ def test_shipment_accepted_once_repeat_harmless_other_number_refused(platform_si
     ship(platform_simulator, platform, external_id, "SF1001")  # a retried push
     with pytest.raises(PayloadInvalid, match="订单已发货，运单号 SF1001"):
         ship(platform_simulator, platform, external_id, "SF2002")
-    received = [
-        (s["external_id"], s["tracking_number"], s["accepted"], s["repeat"])
-        for s in platform_simulator.shipments
-    ]
-    assert received == [
-        (external_id, "SF1001", True, False),
-        (external_id, "SF1001", True, True),
-        (external_id, "SF2002", False, False),
-    ]
+    received = [(s["external_id"], s["tracking_number"], s["accepted"], s["repeat"]) for s in platform_simulator.shipments]
+    assert received == [(external_id, "SF1001", True, False), (external_id, "SF1001", True, True),
+                        (external_id, "SF2002", False, False)]
     carrier = platform_simulator.shipments[0]["carrier"]
-    assert (
-        carrier
-        == {"taobao": "SF", "jd": "467", "pinduoduo": "44", "douyin": "shunfeng", "aliexpress": "SF"}[
-            platform
-        ]
-    )
+    assert carrier == {"taobao": "SF", "jd": "467", "pinduoduo": "44", "douyin": "shunfeng", "aliexpress": "SF"}[platform]
     assert platform_simulator.store.get(platform, external_id).status == S.SHIPPED
 
 
@@ -126,16 +114,9 @@ def test_outage_answers_503_until_cleared(platform_simulator, platform):
     assert [s["accepted"] for s in platform_simulator.shipments] == [True]
 
 
-@pytest.mark.parametrize(
-    ("platform", "name"),
-    [
-        ("taobao", "missing_district"),
-        ("pinduoduo", "masked"),
-        ("douyin", "multi_line"),
-        ("jd", "emoji_name"),
-        ("aliexpress", "gift"),
-    ],
-)
+@pytest.mark.parametrize(("platform", "name"), [("taobao", "missing_district"), ("pinduoduo", "masked"),
+                                                 ("douyin", "multi_line"), ("jd", "emoji_name"),
+                                                 ("aliexpress", "gift")])
 def test_fixture_payloads_are_served_verbatim(platform_simulator, platform, name):
     fixture = load(platform, name)
     platform_simulator.put_payload(platform, fixture)
@@ -144,9 +125,8 @@ def test_fixture_payloads_are_served_verbatim(platform_simulator, platform, name
 
 def _control(simulator, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        simulator.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(simulator.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
@@ -155,34 +135,18 @@ def _control(simulator, method, path, body=None):
 
 
 def test_control_api_for_another_process(platform_simulator):
-    status, created = _control(
-        platform_simulator,
-        "POST",
-        "/_control/orders",
-        {
-            "platform": "douyin",
-            "lines": [["A001", 2, "19.90"]],
-            "status": "unpaid",
-            "recipient": {
-                "name": "🌸小雨🌸",
-                "province": "广东省",
-                "city": "东莞市",
-                "district": "",
-                "street": "长安镇 1 号",
-            },
-        },
-    )
+    status, created = _control(platform_simulator, "POST", "/_control/orders", {
+        "platform": "douyin", "lines": [["A001", 2, "19.90"]], "status": "unpaid",
+        "recipient": {"name": "🌸小雨🌸", "province": "广东省", "city": "东莞市", "district": "", "street": "长安镇 1 号"},
+    })
     assert status == 201 and created["status"] == "unpaid"
     external_id = created["external_id"]
     parsed = get_connector("douyin").parse(created["payload"], channel_code="c")
     assert (parsed.draft.recipient.name, parsed.draft.recipient.city) == ("🌸小雨🌸", "东莞市")
     assert _control(platform_simulator, "POST", f"/_control/orders/douyin/{external_id}/pay", {}) == (
-        200,
-        {"external_id": external_id, "status": "paid"},
-    )
-    assert _control(
-        platform_simulator, "POST", "/_control/outage", {"down": True, "platforms": ["douyin"]}
-    ) == (200, {"outage": ["douyin"]})
+        200, {"external_id": external_id, "status": "paid"})
+    assert _control(platform_simulator, "POST", "/_control/outage", {"down": True, "platforms": ["douyin"]}) == (
+        200, {"outage": ["douyin"]})
     with pytest.raises(PlatformUnavailable):
         poll(platform_simulator, "douyin", "")
     assert _control(platform_simulator, "POST", "/_control/outage", {"down": False})[1] == {"outage": []}
@@ -197,12 +161,7 @@ def test_control_api_for_another_process(platform_simulator):
     ("method", "path", "body", "status"),
     [
         ("POST", "/_control/orders", {"platform": "ebay", "lines": [["A001", 1, "1"]]}, 400),
-        (
-            "POST",
-            "/_control/orders",
-            {"platform": "jd", "lines": [["A001", 1, "1"]], "recipient": {"zip": "1"}},
-            400,
-        ),
+        ("POST", "/_control/orders", {"platform": "jd", "lines": [["A001", 1, "1"]], "recipient": {"zip": "1"}}, 400),
         ("POST", "/_control/orders/jd/404/pay", {}, 400),
         ("POST", "/_control/orders/jd/404/explode", {}, 400),
         ("GET", "/_control/nothing", None, 404),
@@ -226,13 +185,8 @@ def test_store_refuses_impossible_moves():
 def test_generator_places_orders_with_the_given_codes_and_pays_some_later():
     store = PlatformStore(seed=7)
     events = []
-    generator = OrderGenerator(
-        store,
-        rate=60,
-        skus=[SkuChoice("A001", "保温杯"), SkuChoice("A002")],
-        seed=7,
-        on_order=lambda *event: events.append(event),
-    )
+    generator = OrderGenerator(store, rate=60, skus=[SkuChoice("A001", "保温杯"), SkuChoice("A002")], seed=7,
+                               on_order=lambda *event: events.append(event))
     for _ in range(300):
         generator.step()
     orders = [o for p in PLATFORMS for o in store.orders(p)]
@@ -247,9 +201,7 @@ def test_generator_places_orders_with_the_given_codes_and_pays_some_later():
 
 def test_command_serves_and_generates_for_a_while():
     out = io.StringIO()
-    call_command(
-        "run_platform_simulator", port=0, rate=1200, sku=["A001", "A002"], duration=1.0, seed=3, stdout=out
-    )
+    call_command("run_platform_simulator", port=0, rate=1200, sku=["A001", "A002"], duration=1.0, seed=3, stdout=out)
     text = out.getvalue()
     assert "平台模拟器运行在 http://127.0.0.1:" in text
     for platform in PLATFORMS:

@@ -71,9 +71,7 @@ class AliexpressConnector(Connector):
         order = read.order(payload)
         envelope = order.get("aliexpress_solution_order_info_get_response")
         if isinstance(envelope, dict):
-            result = read.obj(
-                envelope, "result", "aliexpress_solution_order_info_get_response.result", required=True
-            )
+            result = read.obj(envelope, "result", "aliexpress_solution_order_info_get_response.result", required=True)
             order = read.obj(result, "data", "result.data", required=True)
         external_id = read.ident(order, "order_id")
         raw_status = text(read.required(order, "order_status"))
@@ -83,9 +81,7 @@ class AliexpressConnector(Connector):
             status = S.CANCELLED
         children = order.get("child_order_list")
         if isinstance(children, dict):
-            rows = read.items(
-                children, "global_aeop_tp_child_order_dto", "child_order_list.global_aeop_tp_child_order_dto"
-            )
+            rows = read.items(children, "global_aeop_tp_child_order_dto", "child_order_list.global_aeop_tp_child_order_dto")
         else:
             rows = read.items(order, "child_order_list")
         lines, currencies = [], set()
@@ -96,23 +92,19 @@ class AliexpressConnector(Connector):
                 raise read.fail(f"{path}.sku_code", _("为空，且没有 product_id"))
             price = read.obj(row, "product_price", f"{path}.product_price", required=True)
             currencies.add(text(price.get("currency_code")))
-            lines.append(
-                DraftLine(
-                    sku_code=code,
-                    quantity=read.quantity(row, "product_count", f"{path}.product_count"),
-                    unit_price=read.money(price, "amount", f"{path}.product_price.amount"),
-                    title=text(row.get("product_name")),
-                )
-            )
+            lines.append(DraftLine(
+                sku_code=code,
+                quantity=read.quantity(row, "product_count", f"{path}.product_count"),
+                unit_price=read.money(price, "amount", f"{path}.product_price.amount"),
+                title=text(row.get("product_name")),
+            ))
             if text(row.get("issue_status")) == "IN_ISSUE" and status in (S.PAID, S.SHIPPED, S.COMPLETED):
                 status = S.REFUNDING
         total = read.obj(order, "order_amount")
         currency = text(total.get("currency_code")) or next((c for c in sorted(currencies) if c), "USD")
         if currencies - {"", currency}:
-            raise read.fail(
-                "child_order_list.product_price.currency_code",
-                _("与订单币种 %(currency)s 不一致") % {"currency": currency},
-            )
+            raise read.fail("child_order_list.product_price.currency_code", _("与订单币种 %(currency)s 不一致") % {
+                "currency": currency})
         shipping_amount = read.obj(order, "logistics_amount")
         shipping = read.money(shipping_amount, "amount", "logistics_amount.amount", default="0")
         pay = read.obj(order, "pay_amount")
@@ -120,9 +112,7 @@ class AliexpressConnector(Connector):
         goods = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
         address = read.obj(order, "receipt_address")
         mobile, country_code = text(address.get("mobile_no")), text(address.get("phone_country"))
-        street = ", ".join(
-            p for p in (text(address.get("detail_address")), text(address.get("address2"))) if p
-        )
+        street = ", ".join(p for p in (text(address.get("detail_address")), text(address.get("address2"))) if p)
         draft = OrderDraft(
             channel=channel_code,
             external_id=external_id,
@@ -150,50 +140,32 @@ class AliexpressConnector(Connector):
                 "receiver_zip": text(address.get("zip")),
             },
         )
-        return ParsedOrder(
-            draft=draft, status=status, updated_at=read.local_time(order, "gmt_modified", zone=PACIFIC)
-        )
+        return ParsedOrder(draft=draft, status=status,
+                           updated_at=read.local_time(order, "gmt_modified", zone=PACIFIC))
 
     def poll_request(self, *, credentials: dict, cursor: str, page_size: int = 100) -> Request:
-        return Request(
-            "POST",
-            "/sync",
-            params=_common(credentials, "aliexpress.solution.order.get"),
-            json={
-                "param0": {"page_size": page_size, "cursor": cursor, "order_status_list": sorted(STATUSES)},
-            },
-        )
+        return Request("POST", "/sync", params=_common(credentials, "aliexpress.solution.order.get"), json={
+            "param0": {"page_size": page_size, "cursor": cursor, "order_status_list": sorted(STATUSES)},
+        })
 
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         result = _result(data, "aliexpress_solution_order_get_response")
         if result.get("success") is False:
-            raise PayloadInvalid(
-                _("速卖通拒绝了请求：%(reason)s") % {"reason": text(result.get("error_message"))}
-            )
+            raise PayloadInvalid(_("速卖通拒绝了请求：%(reason)s") % {"reason": text(result.get("error_message"))})
         target = result.get("target_list") or {}
         orders = target.get("order_dto", []) if isinstance(target, dict) else target
         if not isinstance(orders, list):
             raise PayloadInvalid(_("速卖通拉单接口返回的内容无法识别"))
-        return PollPage(
-            payloads=orders,
-            next_cursor=text(result.get("next_cursor")) or cursor,
-            has_more=result.get("has_more") is True,
-        )
+        return PollPage(payloads=orders, next_cursor=text(result.get("next_cursor")) or cursor,
+                        has_more=result.get("has_more") is True)
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
-        return Request(
-            "POST",
-            "/sync",
-            params=_common(credentials, "aliexpress.solution.order.fulfill"),
-            json={
-                "out_ref": external_id,
-                "service_name": carriers.platform_code(self.platform, carrier),
-                "logistics_no": tracking_number,
-                "send_type": "all",
-            },
-        )
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
+        return Request("POST", "/sync", params=_common(credentials, "aliexpress.solution.order.fulfill"), json={
+            "out_ref": external_id,
+            "service_name": carriers.platform_code(self.platform, carrier),
+            "logistics_no": tracking_number,
+            "send_type": "all",
+        })
 
     def check_shipment_response(self, data: dict) -> None:
         result = _result(data, "aliexpress_solution_order_fulfill_response")
@@ -201,18 +173,8 @@ class AliexpressConnector(Connector):
             reason = text(result.get("result_error_desc")) or text(result.get("result_error_code"))
             raise PayloadInvalid(_("速卖通拒绝了发货：%(reason)s") % {"reason": reason or str(data)[:200]})
 
-    def sample_payload(
-        self,
-        *,
-        external_id,
-        lines,
-        status=S.PAID,
-        updated_at=None,
-        placed_at=None,
-        paid_at=None,
-        tracking=None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id, lines, status=S.PAID, updated_at=None, placed_at=None, paid_at=None,
+                       tracking=None, **recipient) -> dict:
         who = sample_recipient(recipient)
         updated_at = updated_at or timezone.now()
         placed_at = placed_at or updated_at
@@ -246,9 +208,7 @@ class AliexpressConnector(Connector):
             },
             "child_order_list": [
                 {
-                    "child_order_id": int(f"{external_id}{i}")
-                    if external_id.isdigit()
-                    else f"{external_id}-{i}",
+                    "child_order_id": int(f"{external_id}{i}") if external_id.isdigit() else f"{external_id}-{i}",
                     "product_id": 1005000000000000 + zlib.crc32(code.encode()) % 10000000000,
                     "sku_code": code,
                     "product_name": title,

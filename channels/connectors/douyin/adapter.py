@@ -77,14 +77,12 @@ class DouyinConnector(Connector):
             code = item_code(row.get("code"), row.get("out_sku_id"), row.get("sku_id"))
             if not code:
                 raise read.fail(f"{path}.code", _("为空，且没有 sku_id"))
-            lines.append(
-                DraftLine(
-                    sku_code=code,
-                    quantity=read.quantity(row, "item_num", f"{path}.item_num"),
-                    unit_price=read.fen(row, "origin_amount", f"{path}.origin_amount"),
-                    title=text(row.get("product_name")),
-                )
-            )
+            lines.append(DraftLine(
+                sku_code=code,
+                quantity=read.quantity(row, "item_num", f"{path}.item_num"),
+                unit_price=read.fen(row, "origin_amount", f"{path}.origin_amount"),
+                title=text(row.get("product_name")),
+            ))
             after_sale = row.get("after_sale_info") if isinstance(row.get("after_sale_info"), dict) else {}
             refunding |= text(after_sale.get("after_sale_status")) in AFTER_SALE_IN_PROGRESS
         if refunding and status in (S.PAID, S.SHIPPED, S.COMPLETED):
@@ -124,63 +122,37 @@ class DouyinConnector(Connector):
             first = logistics[0] if isinstance(logistics[0], dict) else {}
             if text(first.get("tracking_no")):
                 tracking = (text(first.get("company")), text(first.get("tracking_no")))
-        return ParsedOrder(
-            draft=draft, status=status, updated_at=read.epoch_time(order, "update_time"), tracking=tracking
-        )
+        return ParsedOrder(draft=draft, status=status, updated_at=read.epoch_time(order, "update_time"),
+                           tracking=tracking)
 
     def poll_request(self, *, credentials: dict, cursor: str, page_size: int = 100) -> Request:
-        return Request(
-            "POST",
-            "/order/searchList",
-            params=_common(credentials, "order.searchList"),
-            json={
-                "size": page_size,
-                "order_by": "update_time",
-                "order_asc": True,
-                "cursor": cursor,
-            },
-        )
+        return Request("POST", "/order/searchList", params=_common(credentials, "order.searchList"), json={
+            "size": page_size,
+            "order_by": "update_time",
+            "order_asc": True,
+            "cursor": cursor,
+        })
 
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         body = _data(data)
         orders = body.get("shop_order_list", [])
         if not isinstance(orders, list):
             raise PayloadInvalid(_("抖音拉单接口返回的内容无法识别"))
-        return PollPage(
-            payloads=orders,
-            next_cursor=text(body.get("next_cursor")) or cursor,
-            has_more=body.get("has_more") is True,
-        )
+        return PollPage(payloads=orders, next_cursor=text(body.get("next_cursor")) or cursor,
+                        has_more=body.get("has_more") is True)
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
-        return Request(
-            "POST",
-            "/order/logisticsAdd",
-            params=_common(credentials, "order.logisticsAdd"),
-            json={
-                "order_id": external_id,
-                "company_code": carriers.platform_code(self.platform, carrier),
-                "logistics_code": tracking_number,
-            },
-        )
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
+        return Request("POST", "/order/logisticsAdd", params=_common(credentials, "order.logisticsAdd"), json={
+            "order_id": external_id,
+            "company_code": carriers.platform_code(self.platform, carrier),
+            "logistics_code": tracking_number,
+        })
 
     def check_shipment_response(self, data: dict) -> None:
         _data(data)
 
-    def sample_payload(
-        self,
-        *,
-        external_id,
-        lines,
-        status=S.PAID,
-        updated_at=None,
-        placed_at=None,
-        paid_at=None,
-        tracking=None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id, lines, status=S.PAID, updated_at=None, placed_at=None, paid_at=None,
+                       tracking=None, **recipient) -> dict:
         who = sample_recipient(recipient)
         updated_at = updated_at or timezone.now()
         placed_at = placed_at or updated_at
@@ -217,16 +189,12 @@ class DouyinConnector(Connector):
             },
             "buyer_words": "",
             "seller_words": "",
-            "logistics_info": [
-                {
-                    "tracking_no": tracking[1],
-                    "company": carriers.platform_code(self.platform, tracking[0]),
-                    "company_name": tracking[0],
-                    "ship_time": int(updated_at.timestamp()),
-                }
-            ]
-            if tracking
-            else [],
+            "logistics_info": [{
+                "tracking_no": tracking[1],
+                "company": carriers.platform_code(self.platform, tracking[0]),
+                "company_name": tracking[0],
+                "ship_time": int(updated_at.timestamp()),
+            }] if tracking else [],
             "sku_order_list": [
                 {
                     "order_id": f"{external_id}{i}" if external_id.isdigit() else f"{external_id}-{i}",

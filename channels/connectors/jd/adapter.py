@@ -89,14 +89,12 @@ class JdConnector(Connector):
             code = item_code(row.get("outerSkuId"), row.get("skuId"))
             if not code:
                 raise read.fail(f"{path}.outerSkuId", _("为空，且没有 skuId"))
-            lines.append(
-                DraftLine(
-                    sku_code=code,
-                    quantity=read.quantity(row, "itemTotal", f"{path}.itemTotal"),
-                    unit_price=read.money(row, "jdPrice", f"{path}.jdPrice"),
-                    title=text(row.get("skuName")),
-                )
-            )
+            lines.append(DraftLine(
+                sku_code=code,
+                quantity=read.quantity(row, "itemTotal", f"{path}.itemTotal"),
+                unit_price=read.money(row, "jdPrice", f"{path}.jdPrice"),
+                title=text(row.get("skuName")),
+            ))
         who = read.obj(order, "consigneeInfo")
         province, city, county, town = (text(who.get(k)) for k in ("province", "city", "county", "town"))
         shipping = read.money(order, "freightPrice", default="0")
@@ -111,9 +109,7 @@ class JdConnector(Connector):
                 province=province,
                 city=city,
                 district=county,
-                street=join_street(
-                    town, strip_prefixes(text(who.get("fullAddress")), province, city, county, town)
-                ),
+                street=join_street(town, strip_prefixes(text(who.get("fullAddress")), province, city, county, town)),
             ),
             lines=tuple(lines),
             paid=status in PAID_STATUSES,
@@ -129,27 +125,17 @@ class JdConnector(Connector):
         tracking = None
         if status in (S.SHIPPED, S.COMPLETED) and text(order.get("waybill")):
             tracking = (text(order.get("logisticsId")), text(order.get("waybill")))
-        return ParsedOrder(
-            draft=draft, status=status, updated_at=read.local_time(order, "modified"), tracking=tracking
-        )
+        return ParsedOrder(draft=draft, status=status, updated_at=read.local_time(order, "modified"), tracking=tracking)
 
     def poll_request(self, *, credentials: dict, cursor: str, page_size: int = 100) -> Request:
-        return Request(
-            "POST",
-            "/routerjson",
-            params=_common(
-                credentials,
-                "jingdong.pop.order.search",
-                {
-                    "order_state": ALL_STATES,
-                    "optional_fields": OPTIONAL_FIELDS,
-                    "page_size": str(page_size),
-                    "sort_type": 1,
-                    "date_type": 1,
-                    "cursor": cursor,
-                },
-            ),
-        )
+        return Request("POST", "/routerjson", params=_common(credentials, "jingdong.pop.order.search", {
+            "order_state": ALL_STATES,
+            "optional_fields": OPTIONAL_FIELDS,
+            "page_size": str(page_size),
+            "sort_type": 1,
+            "date_type": 1,
+            "cursor": cursor,
+        }))
 
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         _raise_error(data)
@@ -159,31 +145,16 @@ class JdConnector(Connector):
             raise PayloadInvalid(_("京东拉单接口返回的内容无法识别"))
         api_result = result.get("apiResult") or {}
         if api_result.get("success") is False:
-            raise PayloadInvalid(
-                _("京东拒绝了请求：%(reason)s") % {"reason": text(api_result.get("chineseErrCode"))}
-            )
-        return PollPage(
-            payloads=result.get("orderInfoList", []),
-            next_cursor=text(result.get("next_cursor")) or cursor,
-            has_more=result.get("has_more") is True,
-        )
+            raise PayloadInvalid(_("京东拒绝了请求：%(reason)s") % {"reason": text(api_result.get("chineseErrCode"))})
+        return PollPage(payloads=result.get("orderInfoList", []), next_cursor=text(result.get("next_cursor")) or cursor,
+                        has_more=result.get("has_more") is True)
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
-        return Request(
-            "POST",
-            "/routerjson",
-            params=_common(
-                credentials,
-                "jingdong.pop.order.shipment",
-                {
-                    "orderId": external_id,
-                    "logiCoprId": carriers.platform_code(self.platform, carrier),
-                    "logiNo": tracking_number,
-                },
-            ),
-        )
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
+        return Request("POST", "/routerjson", params=_common(credentials, "jingdong.pop.order.shipment", {
+            "orderId": external_id,
+            "logiCoprId": carriers.platform_code(self.platform, carrier),
+            "logiNo": tracking_number,
+        }))
 
     def check_shipment_response(self, data: dict) -> None:
         _raise_error(data)
@@ -195,18 +166,8 @@ class JdConnector(Connector):
             reason = text(result.get("chineseErrCode")) or text(result.get("errorCode"))
             raise PayloadInvalid(_("京东拒绝了发货：%(reason)s") % {"reason": reason})
 
-    def sample_payload(
-        self,
-        *,
-        external_id,
-        lines,
-        status=S.PAID,
-        updated_at=None,
-        placed_at=None,
-        paid_at=None,
-        tracking=None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id, lines, status=S.PAID, updated_at=None, placed_at=None, paid_at=None,
+                       tracking=None, **recipient) -> dict:
         who = sample_recipient(recipient)
         updated_at = updated_at or timezone.now()
         placed_at = placed_at or updated_at

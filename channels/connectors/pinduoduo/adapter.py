@@ -57,21 +57,15 @@ class PinduoduoConnector(Connector):
     def parse(self, payload: dict, *, channel_code: str) -> ParsedOrder:
         order = read.order(payload)
         if isinstance(order.get("order_info_get_response"), dict):
-            order = read.obj(
-                order["order_info_get_response"],
-                "order_info",
-                "order_info_get_response.order_info",
-                required=True,
-            )
+            order = read.obj(order["order_info_get_response"], "order_info", "order_info_get_response.order_info",
+                             required=True)
         external_id = read.ident(order, "order_sn")
         status = read.status(read.required(order, "order_status"), ORDER_STATUSES, "order_status")
         refund = read.status(order.get("refund_status", 1), REFUND_STATUSES, "refund_status")
         confirm = read.status(order.get("confirm_status", 1), CONFIRM_STATUSES, "confirm_status")
         status = confirm or refund or status
         raw_status = "order_status={},refund_status={},confirm_status={}".format(
-            text(order.get("order_status")),
-            text(order.get("refund_status", 1)),
-            text(order.get("confirm_status", 1)),
+            text(order.get("order_status")), text(order.get("refund_status", 1)), text(order.get("confirm_status", 1))
         )
         lines = []
         for i, row in enumerate(read.items(order, "item_list")):
@@ -79,32 +73,22 @@ class PinduoduoConnector(Connector):
             code = item_code(row.get("outer_id"), row.get("sku_id"))
             if not code:
                 raise read.fail(f"{path}.outer_id", _("为空，且没有 sku_id"))
-            lines.append(
-                DraftLine(
-                    sku_code=code,
-                    quantity=read.quantity(row, "goods_count", f"{path}.goods_count"),
-                    unit_price=read.money(row, "goods_price", f"{path}.goods_price"),
-                    title=text(row.get("goods_name")),
-                )
-            )
+            lines.append(DraftLine(
+                sku_code=code,
+                quantity=read.quantity(row, "goods_count", f"{path}.goods_count"),
+                unit_price=read.money(row, "goods_price", f"{path}.goods_price"),
+                title=text(row.get("goods_name")),
+            ))
         province, city, town = text(order.get("province")), text(order.get("city")), text(order.get("town"))
-        street = text(order.get("receiver_address")) or strip_prefixes(
-            text(order.get("address")), province, city, town
-        )
+        street = text(order.get("receiver_address")) or strip_prefixes(text(order.get("address")), province, city, town)
         shipping = read.money(order, "postage", default="0")
         paid_amount = read.money(order, "pay_amount") if text(order.get("pay_amount")) else None
         goods = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
         draft = OrderDraft(
             channel=channel_code,
             external_id=external_id,
-            recipient=Recipient(
-                name=text(order.get("receiver_name")),
-                phone=text(order.get("receiver_phone")),
-                province=province,
-                city=city,
-                district=town,
-                street=street,
-            ),
+            recipient=Recipient(name=text(order.get("receiver_name")), phone=text(order.get("receiver_phone")),
+                                province=province, city=city, district=town, street=street),
             lines=tuple(lines),
             paid=status in PAID_STATUSES,
             placed_at=read.local_time(order, "created_time"),
@@ -120,49 +104,35 @@ class PinduoduoConnector(Connector):
         tracking = None
         if status in (S.SHIPPED, S.COMPLETED) and text(order.get("tracking_number")):
             tracking = (text(order.get("logistics_id")), text(order.get("tracking_number")))
-        return ParsedOrder(
-            draft=draft, status=status, updated_at=read.local_time(order, "updated_at"), tracking=tracking
-        )
+        return ParsedOrder(draft=draft, status=status, updated_at=read.local_time(order, "updated_at"),
+                           tracking=tracking)
 
     def poll_request(self, *, credentials: dict, cursor: str, page_size: int = 100) -> Request:
-        return Request(
-            "POST",
-            "/api/router",
-            json={
-                **_common(credentials, "pdd.order.number.list.increment.get"),
-                "is_lucky_flag": 0,
-                "order_status": 5,
-                "refund_status": 5,
-                "page_size": page_size,
-                "use_has_next": True,
-                "cursor": cursor,
-            },
-        )
+        return Request("POST", "/api/router", json={
+            **_common(credentials, "pdd.order.number.list.increment.get"),
+            "is_lucky_flag": 0,
+            "order_status": 5,
+            "refund_status": 5,
+            "page_size": page_size,
+            "use_has_next": True,
+            "cursor": cursor,
+        })
 
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         _raise_error(data)
         body = data.get("order_sn_increment_get_response") if isinstance(data, dict) else None
         if not isinstance(body, dict) or not isinstance(body.get("order_sn_list", []), list):
             raise PayloadInvalid(_("拼多多拉单接口返回的内容无法识别"))
-        return PollPage(
-            payloads=body.get("order_sn_list", []),
-            next_cursor=text(body.get("next_cursor")) or cursor,
-            has_more=body.get("has_next") is True,
-        )
+        return PollPage(payloads=body.get("order_sn_list", []), next_cursor=text(body.get("next_cursor")) or cursor,
+                        has_more=body.get("has_next") is True)
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
-        return Request(
-            "POST",
-            "/api/router",
-            json={
-                **_common(credentials, "pdd.logistics.online.send"),
-                "order_sn": external_id,
-                "logistics_id": carriers.platform_code(self.platform, carrier),
-                "tracking_number": tracking_number,
-            },
-        )
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
+        return Request("POST", "/api/router", json={
+            **_common(credentials, "pdd.logistics.online.send"),
+            "order_sn": external_id,
+            "logistics_id": carriers.platform_code(self.platform, carrier),
+            "tracking_number": tracking_number,
+        })
 
     def check_shipment_response(self, data: dict) -> None:
         _raise_error(data)
@@ -170,18 +140,8 @@ class PinduoduoConnector(Connector):
         if not isinstance(body, dict) or body.get("is_success") is not True:
             raise PayloadInvalid(_("拼多多没有确认发货：%(body)s") % {"body": str(data)[:200]})
 
-    def sample_payload(
-        self,
-        *,
-        external_id,
-        lines,
-        status=S.PAID,
-        updated_at=None,
-        placed_at=None,
-        paid_at=None,
-        tracking=None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id, lines, status=S.PAID, updated_at=None, placed_at=None, paid_at=None,
+                       tracking=None, **recipient) -> dict:
         who = sample_recipient(recipient)
         updated_at = updated_at or timezone.now()
         placed_at = placed_at or updated_at

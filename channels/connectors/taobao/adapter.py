@@ -68,41 +68,27 @@ class TaobaoConnector(Connector):
     def parse(self, payload: dict, *, channel_code: str) -> ParsedOrder:
         trade = read.order(payload)
         if isinstance(trade.get("trade_fullinfo_get_response"), dict):
-            trade = read.obj(
-                trade["trade_fullinfo_get_response"],
-                "trade",
-                "trade_fullinfo_get_response.trade",
-                required=True,
-            )
+            trade = read.obj(trade["trade_fullinfo_get_response"], "trade", "trade_fullinfo_get_response.trade",
+                             required=True)
         external_id = text(trade.get("tid_str")) or read.ident(trade, "tid")
         raw_status = read.required(trade, "status")
         status = read.status(raw_status, STATUSES, "status")
         orders = trade.get("orders")
-        rows = (
-            read.items(orders, "order", "orders.order")
-            if isinstance(orders, dict)
-            else read.items(trade, "orders")
-        )
+        rows = read.items(orders, "order", "orders.order") if isinstance(orders, dict) else read.items(trade, "orders")
         lines = []
         refunding = False
         for i, row in enumerate(rows):
             path = f"orders.order[{i}]"
-            code = item_code(
-                row.get("outer_sku_id"),
-                row.get("outer_iid") if not text(row.get("sku_id")) else "",
-                row.get("sku_id"),
-                row.get("num_iid"),
-            )
+            code = item_code(row.get("outer_sku_id"), row.get("outer_iid") if not text(row.get("sku_id")) else "",
+                             row.get("sku_id"), row.get("num_iid"))
             if not code:
                 raise read.fail(f"{path}.outer_sku_id", _("为空，且没有平台商品编号"))
-            lines.append(
-                DraftLine(
-                    sku_code=code,
-                    quantity=read.quantity(row, "num", f"{path}.num"),
-                    unit_price=read.money(row, "price", f"{path}.price"),
-                    title=text(row.get("title")),
-                )
-            )
+            lines.append(DraftLine(
+                sku_code=code,
+                quantity=read.quantity(row, "num", f"{path}.num"),
+                unit_price=read.money(row, "price", f"{path}.price"),
+                title=text(row.get("title")),
+            ))
             refunding |= text(row.get("refund_status")) in REFUNDS_IN_PROGRESS
         if refunding and status in (S.PAID, S.SHIPPED, S.COMPLETED):
             status = S.REFUNDING
@@ -134,17 +120,13 @@ class TaobaoConnector(Connector):
         return ParsedOrder(draft=draft, status=status, updated_at=read.local_time(trade, "modified"))
 
     def poll_request(self, *, credentials: dict, cursor: str, page_size: int = 100) -> Request:
-        return Request(
-            "GET",
-            "/router/rest",
-            params={
-                **_common(credentials, "taobao.trades.sold.increment.get"),
-                "fields": TRADE_FIELDS,
-                "use_has_next": "true",
-                "page_size": str(page_size),
-                "cursor": cursor,
-            },
-        )
+        return Request("GET", "/router/rest", params={
+            **_common(credentials, "taobao.trades.sold.increment.get"),
+            "fields": TRADE_FIELDS,
+            "use_has_next": "true",
+            "page_size": str(page_size),
+            "cursor": cursor,
+        })
 
     def parse_poll_response(self, data: dict, *, cursor: str) -> PollPage:
         _raise_error(data)
@@ -155,25 +137,16 @@ class TaobaoConnector(Connector):
         payloads = trades.get("trade", []) if isinstance(trades, dict) else trades
         if not isinstance(payloads, list):
             raise PayloadInvalid(_("淘宝拉单接口返回的内容无法识别"))
-        return PollPage(
-            payloads=payloads,
-            next_cursor=text(body.get("next_cursor")) or cursor,
-            has_more=body.get("has_next") is True,
-        )
+        return PollPage(payloads=payloads, next_cursor=text(body.get("next_cursor")) or cursor,
+                        has_more=body.get("has_next") is True)
 
-    def shipment_request(
-        self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str
-    ) -> Request:
-        return Request(
-            "POST",
-            "/router/rest",
-            params={
-                **_common(credentials, "taobao.logistics.offline.send"),
-                "tid": external_id,
-                "out_sid": tracking_number,
-                "company_code": carriers.platform_code(self.platform, carrier),
-            },
-        )
+    def shipment_request(self, *, credentials: dict, external_id: str, carrier: str, tracking_number: str) -> Request:
+        return Request("POST", "/router/rest", params={
+            **_common(credentials, "taobao.logistics.offline.send"),
+            "tid": external_id,
+            "out_sid": tracking_number,
+            "company_code": carriers.platform_code(self.platform, carrier),
+        })
 
     def check_shipment_response(self, data: dict) -> None:
         _raise_error(data)
@@ -182,18 +155,8 @@ class TaobaoConnector(Connector):
         if not isinstance(shipping, dict) or shipping.get("is_success") is not True:
             raise PayloadInvalid(_("淘宝没有确认发货：%(body)s") % {"body": str(data)[:200]})
 
-    def sample_payload(
-        self,
-        *,
-        external_id,
-        lines,
-        status=S.PAID,
-        updated_at=None,
-        placed_at=None,
-        paid_at=None,
-        tracking=None,
-        **recipient,
-    ) -> dict:
+    def sample_payload(self, *, external_id, lines, status=S.PAID, updated_at=None, placed_at=None, paid_at=None,
+                       tracking=None, **recipient) -> dict:
         who = sample_recipient(recipient)
         updated_at = updated_at or timezone.now()
         placed_at = placed_at or updated_at
@@ -203,23 +166,21 @@ class TaobaoConnector(Connector):
         orders = []
         for i, (code, quantity, price, title) in enumerate(rows, start=1):
             item_id = 600000000000 + zlib.crc32(code.encode()) % 100000000000
-            orders.append(
-                {
-                    "oid": f"{external_id}{i:02d}" if external_id.isdigit() else f"{external_id}-{i}",
-                    "num_iid": item_id,
-                    "sku_id": str(5000000000000 + zlib.crc32(code.encode("utf-8")[::-1]) % 1000000000000),
-                    "outer_iid": code.split("-")[0],
-                    "outer_sku_id": code,
-                    "title": title,
-                    "sku_properties_name": "颜色分类:默认",
-                    "price": yuan(price),
-                    "num": quantity,
-                    "total_fee": yuan(price * quantity),
-                    "payment": yuan(price * quantity),
-                    "refund_status": "WAIT_SELLER_AGREE" if status == S.REFUNDING and i == 1 else "NO_REFUND",
-                    "status": SAMPLE_STATUS[status],
-                }
-            )
+            orders.append({
+                "oid": f"{external_id}{i:02d}" if external_id.isdigit() else f"{external_id}-{i}",
+                "num_iid": item_id,
+                "sku_id": str(5000000000000 + zlib.crc32(code.encode("utf-8")[::-1]) % 1000000000000),
+                "outer_iid": code.split("-")[0],
+                "outer_sku_id": code,
+                "title": title,
+                "sku_properties_name": "颜色分类:默认",
+                "price": yuan(price),
+                "num": quantity,
+                "total_fee": yuan(price * quantity),
+                "payment": yuan(price * quantity),
+                "refund_status": "WAIT_SELLER_AGREE" if status == S.REFUNDING and i == 1 else "NO_REFUND",
+                "status": SAMPLE_STATUS[status],
+            })
         total = sum((price * quantity for _c, quantity, price, _t in rows), Decimal("0"))
         trade = {
             "tid": int(external_id) if external_id.isdigit() else external_id,

@@ -22,14 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--rate", type=float, default=0, help=_("每分钟自动生成的订单数（0 = 不生成）"))
-        parser.add_argument(
-            "--sku", action="append", default=[], help=_("生成订单用的商家编码，可重复；不给则读取启用的 SKU")
-        )
+        parser.add_argument("--sku", action="append", default=[], help=_("生成订单用的商家编码，可重复；不给则读取启用的 SKU"))
         parser.add_argument("--platforms", default=",".join(PLATFORMS), help=_("生成订单的平台，逗号分隔"))
         parser.add_argument("--seed", type=int, default=None)
-        parser.add_argument(
-            "--duration", type=float, default=0, help=_("运行这么多秒后自动停止（0 = 一直运行）")
-        )
+        parser.add_argument("--duration", type=float, default=0, help=_("运行这么多秒后自动停止（0 = 一直运行）"))
 
     def handle(self, *args, **options):
         platforms = [p.strip() for p in options["platforms"].split(",") if p.strip()]
@@ -44,33 +40,18 @@ class Command(BaseCommand):
         try:
             sim = PlatformSimulator(options["host"], options["port"])
         except OSError as exc:
-            raise CommandError(
-                _("无法监听 %(host)s:%(port)s：%(error)s")
-                % {"host": options["host"], "port": options["port"], "error": exc}
-            ) from exc
+            raise CommandError(_("无法监听 %(host)s:%(port)s：%(error)s") % {
+                "host": options["host"], "port": options["port"], "error": exc}) from exc
         self.stdout.write(_("平台模拟器运行在 %(url)s") % {"url": sim.url})
         for platform in PLATFORMS:
             self.stdout.write(f"  {platform:<11} {sim.base_url(platform)}")
-        self.stdout.write(
-            _("  控制接口    %(url)s/_control/（orders、outage、shipments）") % {"url": sim.url}
-        )
+        self.stdout.write(_("  控制接口    %(url)s/_control/（orders、outage、shipments）") % {"url": sim.url})
         generator = None
         if options["rate"]:
-            generator = OrderGenerator(
-                sim.store,
-                rate=options["rate"],
-                skus=skus,
-                platforms=platforms,
-                seed=options["seed"],
-                on_order=self._report,
-            )
-            self.stdout.write(
-                _("每分钟生成 %(rate)s 个订单，商品：%(codes)s")
-                % {
-                    "rate": options["rate"],
-                    "codes": ", ".join(s.code for s in skus[:10]) + (" …" if len(skus) > 10 else ""),
-                }
-            )
+            generator = OrderGenerator(sim.store, rate=options["rate"], skus=skus, platforms=platforms,
+                                       seed=options["seed"], on_order=self._report)
+            self.stdout.write(_("每分钟生成 %(rate)s 个订单，商品：%(codes)s") % {
+                "rate": options["rate"], "codes": ", ".join(s.code for s in skus[:10]) + (" …" if len(skus) > 10 else "")})
             generator.start()
         timer = None
         if options["duration"]:
@@ -91,12 +72,8 @@ class Command(BaseCommand):
     def _catalogue(self) -> list[SkuChoice]:
         from inventory.models import Sku
 
-        skus = [
-            SkuChoice(code, name)
-            for code, name in Sku.objects.filter(active=True)
-            .order_by("code")
-            .values_list("code", "name")[:500]
-        ]
+        skus = [SkuChoice(code, name) for code, name in
+                Sku.objects.filter(active=True).order_by("code").values_list("code", "name")[:500]]
         if not skus:
             raise CommandError(_("没有启用的 SKU：请用 --sku 指定商家编码，或先导入商品"))
         return skus
