@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
-from inventory.sql import insert
+from inventory.sql import bulk_insert, insert
 
 _ID_COLUMN = f'"{StockLevel._meta.db_table}"."{StockLevel._meta.pk.column}"'
 
@@ -143,16 +143,9 @@ def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]
             totals[pk] = totals.get(pk, 0) + qty
     if not totals:
         return
-    # Each row takes 5-6 parameters; stay well under SQLite's 999 (PostgreSQL allows 65535).
-    size = 150 if connection.features.max_query_params else 5000
     ids = sorted(totals)
     with transaction.atomic():
-        for start in range(0, len(ids), size):
-            part = {pk: totals[pk] for pk in ids[start : start + size]}
-            if len(_reserve_rows(part)) != len(part):
-                transaction.set_rollback(True)
-                break
-        else:
+        if _reserve_summed(ids, [totals[pk] for pk in ids]):
             movements = [
                 StockMovement(
                     stock_level_id=pk,
@@ -165,11 +158,33 @@ def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]
                 for reference, quantities in per_reference
                 for pk, qty in sorted(quantities.items())
             ]
-            per_statement = max(1, (connection.features.max_query_params or 60000) // 8)
-            for start in range(0, len(movements), per_statement):
-                insert(movements[start : start + per_statement])
+            bulk_insert(movements)
             return
+        transaction.set_rollback(True)
     raise _shortage(totals)
+
+
+def _reserve_summed(ids: list[int], quantities: list[int]) -> bool:
+    """``reserved += qty`` on every row (ids sorted) if each row's ``on_hand`` covers it; False
+    when one does not (the caller rolls back). Rows locked in pk order. On PostgreSQL one UPDATE
+    over two arrays; elsewhere ``_reserve_rows`` in slices under the parameter limit."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(StockLevel._meta.db_table)
+        # Only the quoted table name is interpolated; ids and quantities are array parameters.
+        sql = (
+            f"UPDATE {table} s SET reserved = s.reserved + w.qty "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::integer[]) AS w(id, qty) "
+            f"WHERE s.id = w.id AND s.on_hand >= s.reserved + w.qty "
+            f"AND s.id IN (SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids, quantities, ids])
+            return cursor.rowcount == len(ids)
+    for start in range(0, len(ids), 150):  # 5 parameters a row: stay under SQLite's 999
+        part = dict(zip(ids[start : start + 150], quantities[start : start + 150], strict=True))
+        if len(_reserve_rows(part)) != len(part):
+            return False
+    return True
 
 
 def _reserve_rows(quantities: dict[int, int]) -> list[int]:

@@ -15,6 +15,8 @@ class CellInvalid(ValueError):
     """One cell cannot be read; the message says why, in the user's language."""
 
 
+#: First characters that may start an Excel trick (or a stray BOM) and need the slow path.
+_TRICKS = frozenset("='\ufeff")
 _FULL_WIDTH = str.maketrans({"（": "(", "）": ")", "：": ":", "　": " ", "\u00a0": " "})
 _FLOAT_SHAPED = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$|^\d+\.\d+$")
 _POSTCODE = re.compile(r"\s*[(（]\s*\d{6}\s*[)）]\s*$")
@@ -32,7 +34,11 @@ _DATE_FORMATS = (
 def as_text(value) -> str:
     """A cell as text: what Excel shows, without the tricks used to keep long numbers intact
     (``="123"``, a leading ``'`` or tab)."""
-    if value is None:
+    if type(value) is str:
+        text = value.strip()
+        if not text or text[0] not in _TRICKS:
+            return text
+    elif value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -70,7 +76,7 @@ def order_number(text: str) -> str:
     return text
 
 
-def quantity(text: str, label: str) -> int:
+def quantity(text: str, label) -> int:
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
@@ -84,7 +90,7 @@ def quantity(text: str, label: str) -> int:
     return int(value)
 
 
-def money(text: str, label: str, *, default: Decimal | None = Decimal("0")) -> Decimal | None:
+def money(text: str, label, *, default: Decimal | None = Decimal("0")) -> Decimal | None:
     cleaned = text.replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
     if not cleaned:
         return default
@@ -97,10 +103,16 @@ def money(text: str, label: str, *, default: Decimal | None = Decimal("0")) -> D
     return value.quantize(Decimal("0.01"))
 
 
-def moment(text: str, label: str) -> datetime | None:
+def moment(text: str, label) -> datetime | None:
     """A local time (Asia/Shanghai) as the platforms write it; empty is None."""
     if not text:
         return None
+    try:
+        parsed = datetime.fromisoformat(text)  # the usual 2026-11-22 10:00:00, fast
+    except ValueError:
+        pass
+    else:
+        return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt)

@@ -170,11 +170,11 @@ def build_order(
         elif len(sku) > 64:
             problems.append(RowProblem(row, external_id, _("商家编码不能超过 64 个字符"), item_file))
         qty = take(
-            row, cells.quantity, item.get("quantity", ""), str(FIELD_LABELS["quantity"]), file=item_file
+            row, cells.quantity, item.get("quantity", ""), FIELD_LABELS["quantity"], file=item_file
         )
         if "unit_price" in item:
             price = take(
-                row, cells.money, item["unit_price"], str(FIELD_LABELS["unit_price"]), file=item_file
+                row, cells.money, item["unit_price"], FIELD_LABELS["unit_price"], file=item_file
             )
             amount = price * qty if price is not None and qty else None
         else:
@@ -182,7 +182,7 @@ def build_order(
                 row,
                 cells.money,
                 item.get("line_amount", ""),
-                str(FIELD_LABELS["line_amount"]),
+                FIELD_LABELS["line_amount"],
                 file=item_file,
             )
             price = (amount / qty).quantize(Decimal("0.01")) if amount is not None and qty else None
@@ -193,12 +193,13 @@ def build_order(
                 DraftLine(sku_code=sku, quantity=qty, unit_price=price, title=item.get("title", "")[:200])
             )
     recipient = _recipient(top)
-    missing = recipient.missing_parts()
+    complete = recipient.province.strip() and recipient.city.strip() and recipient.street.strip()
+    missing = [] if complete else recipient.missing_parts()
     if missing:
         problems.append(
             RowProblem(head_row, external_id, _("收货地址缺少：%(parts)s") % {"parts": "、".join(missing)})
         )
-    labels = {name: str(label) for name, label in FIELD_LABELS.items()}
+    labels = FIELD_LABELS  # lazy: translated only when a message needs one
     paid_amount = take(head_row, cells.money, top.get("paid_amount", ""), labels["paid_amount"], default=None)
     shipping = take(head_row, cells.money, top.get("shipping_fee", ""), labels["shipping_fee"])
     discount = take(head_row, cells.money, top.get("discount", ""), labels["discount"])

@@ -78,7 +78,7 @@ def _classify(imported: ImportedOrder, tally: _Tally) -> ImportedOrder | None:
     tally.rows += imported.row_count
     if imported.draft is not None and not imported.problems:
         try:
-            imported.draft.normalized().validate()
+            imported.draft.validate()  # the readers hand over trimmed values
         except DraftInvalid as exc:
             imported.problems.append(
                 RowProblem(imported.first_row, imported.external_id, "; ".join(exc.errors.values()))

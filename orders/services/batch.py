@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from channels.models import Channel
 from inventory.services import InsufficientStock, StockLine, stock_reserve_many
-from inventory.sql import insert
+from inventory.sql import bulk_insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.models import Customer, Order, OrderSource
 from orders.numbering import next_order_numbers
@@ -189,7 +189,7 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
         )
         for (draft, number, hold, allocation), order_id in zip(plans, ids, strict=True)
     ]
-    _insert(orders, returning_pk=ids[0] is None)
+    bulk_insert(orders, returning_pk=ids[0] is None)
     sources, lines, events = [], [], []
     for order, (draft, _number, _hold, allocation) in zip(orders, plans, strict=True):
         source, order_lines, event = order_rows(
@@ -203,9 +203,9 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
         sources.append(source)
         lines.extend(order_lines)
         events.append(event)
-    _insert(sources)
-    _insert(lines)
-    _insert(events)
+    bulk_insert(sources)
+    bulk_insert(lines)
+    bulk_insert(events)
     return [
         BatchResult(draft.external_id, order.pk, order.number, True)
         for order, (draft, *_rest) in zip(orders, plans, strict=True)
@@ -246,27 +246,24 @@ def _upsert_customers(drafts: list[OrderDraft]) -> dict[str, int]:
     now = timezone.now()
     found: dict[str, int] = {}
     items = list(names.items())
-    size = max(1, (connection.features.max_query_params or 60000) // 3)
+    # The no-op update makes RETURNING give the existing row's id on a conflict, as in order_intake.
+    upsert = "ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                # Only the quoted table name is interpolated; the values are array parameters.
+                f"INSERT INTO {table} (name, phone, created_at) "  # noqa: S608
+                f"SELECT n, p, %s FROM unnest(%s::text[], %s::text[]) AS c(n, p) {upsert}",
+                [now, [name for _p, name in items], [phone for phone, _n in items]],
+            )
+            found.update((phone, pk) for pk, phone in cursor.fetchall())
+            return found
+        size = max(1, connection.features.max_query_params // 3)
         for start in range(0, len(items), size):
             part = items[start : start + size]
             rows = ", ".join(["(%s, %s, %s)"] * len(part))
             params = [value for phone, name in part for value in (name, phone, now)]
-            cursor.execute(
-                # Only the quoted table name and placeholders are interpolated; values are parameters.
-                f"INSERT INTO {table} (name, phone, created_at) VALUES {rows} "  # noqa: S608
-                "ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone",
-                params,
-            )
+            # Only the quoted table name and placeholders are interpolated; values are parameters.
+            cursor.execute(f"INSERT INTO {table} (name, phone, created_at) VALUES {rows} {upsert}", params)  # noqa: S608
             found.update((phone, pk) for pk, phone in cursor.fetchall())
     return found
-
-
-def _insert(objs: list, *, returning_pk: bool = False) -> None:
-    """``inventory.sql.insert`` in slices that stay under the database's parameter limit."""
-    if not objs:
-        return
-    columns = len(type(objs[0])._meta.concrete_fields)
-    size = max(1, (connection.features.max_query_params or 60000) // columns)
-    for start in range(0, len(objs), size):
-        insert(objs[start : start + size], returning_pk=returning_pk)

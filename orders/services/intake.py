@@ -230,7 +230,7 @@ def order_rows(
         sku = skus.get(line.sku_code)
         lines.append(
             OrderLine(
-                order=order,
+                order_id=order.pk,
                 sku_id=sku.pk if sku else None,
                 sku_code=line.sku_code,
                 title=line.title or (sku.name if sku else ""),
@@ -242,7 +242,7 @@ def order_rows(
             )
         )
     event = OrderEvent(
-        order=order,
+        order_id=order.pk,
         action="created",
         to_status=order.status,
         actor=actor,
@@ -254,7 +254,7 @@ def order_rows(
             "hold_reason": order.hold_reason,
         },
     )
-    source = OrderSource(order=order, channel_id=order.channel_id, external_id=draft.external_id)
+    source = OrderSource(order_id=order.pk, channel_id=order.channel_id, external_id=draft.external_id)
     return source, lines, event
 
 

@@ -43,42 +43,28 @@ PDD_HEADER = [
 ]
 
 
-def pdd_rows(
-    orders: int, *, seed: int = 1, skus=("A001", "A002", "A003"), prefix: str = "261122-"
-) -> list[list]:
+def pdd_rows(orders: int, *, seed: int = 1, skus=("A001", "A002", "A003"), prefix: str = "261122-") -> list[list]:
     """One row per item, 1-3 items per order; some phones masked, some virtual with an extension."""
+    return [row for group in iter_pdd_orders(orders, seed=seed, skus=skus, prefix=prefix) for row in group]
+
+
+def iter_pdd_orders(orders: int, *, seed: int = 1, skus=("A001", "A002", "A003"), prefix: str = "261122-"):
+    """``pdd_rows`` one order (a list of rows) at a time, for files too big to hold."""
     rng = random.Random(seed)
-    rows = []
+    skus = list(skus)
     for i in range(orders):
         number = f"{prefix}{i:015d}"
         province, city, district = PLACES[i % len(PLACES)]
         phone = ["13812345678", "138****6789", "17012345678-1234"][i % 3] if i % 7 else f"139{i % 10**8:08d}"
-        for code in rng.sample(list(skus), rng.randint(1, min(3, len(skus)))):
+        group = []
+        for code in rng.sample(skus, rng.randint(1, min(3, len(skus)))):
             qty = rng.randint(1, 3)
-            rows.append(
-                [
-                    number,
-                    f"商品{code}",
-                    "默认",
-                    qty,
-                    f"{qty * 19.9:.2f}",
-                    f"{qty * 18.9:.2f}",
-                    NAMES[i % len(NAMES)],
-                    phone,
-                    province,
-                    city,
-                    district,
-                    "",
-                    STREETS[i % len(STREETS)],
-                    code,
-                    "",
-                    "",
-                    "待发货",
-                    "无售后或售后取消",
-                    f"2026-11-22 {i % 24:02d}:{i % 60:02d}:00",
-                ]
-            )
-    return rows
+            group.append([
+                number, f"商品{code}", "默认", qty, f"{qty * 19.9:.2f}", f"{qty * 18.9:.2f}", NAMES[i % len(NAMES)],
+                phone, province, city, district, "", STREETS[i % len(STREETS)], code, "", "", "待发货",
+                "无售后或售后取消", f"2026-11-22 {i % 24:02d}:{i % 60:02d}:00",
+            ])
+        yield group
 
 
 TAOBAO_ORDER_HEADER = [
