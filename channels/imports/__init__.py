@@ -120,12 +120,13 @@ class Export:
     def label(self) -> str:
         return str(self.format.label)
 
-    def orders(self, channel: str) -> Iterator[ImportedOrder]:
+    def orders(self, channel: str, *, skip: int = 0) -> Iterator[ImportedOrder]:
+        """Every order of the file, in file order, after the first ``skip`` (read, not built)."""
         self.rows_read = 0
         if self._items is not None:
-            yield from self._joined(channel)
+            yield from self._joined(channel, skip)
         else:
-            yield from self._grouped(channel)
+            yield from self._grouped(channel, skip)
 
     def _groups(self, rows) -> Iterator[tuple[str, list[tuple[int, dict[str, str]]], RowProblem | None]]:
         """(order number, rows, problem) for runs of adjacent rows with the same order number."""
@@ -157,8 +158,10 @@ class Export:
         except CellInvalid as exc:
             return key, RowProblem(row, key, str(exc), file)
 
-    def _grouped(self, channel: str) -> Iterator[ImportedOrder]:
-        for key, group, problem in self._groups(self._sheet.rows()):
+    def _grouped(self, channel: str, skip: int) -> Iterator[ImportedOrder]:
+        for index, (key, group, problem) in enumerate(self._groups(self._sheet.rows())):
+            if index < skip:
+                continue
             rows = [n for n, _v in group]
             external_id, bad = self._checked_number(key, rows[0])
             if problem or bad:
@@ -170,16 +173,18 @@ class Export:
                 self.format, channel=channel, external_id=external_id, head=group[0], items=group
             )
 
-    def _joined(self, channel: str) -> Iterator[ImportedOrder]:
+    def _joined(self, channel: str, skip: int) -> Iterator[ImportedOrder]:
         item_file = _("宝贝报表")
         items: dict[str, list[tuple[int, dict[str, str]]]] = {}
         for number, row in self._items.rows():
             self.rows_read += 1
             items.setdefault(row.get("order", ""), []).append((number, row))
-        for key, group, problem in self._groups(self._sheet.rows()):
+        for index, (key, group, problem) in enumerate(self._groups(self._sheet.rows())):
+            own = items.pop(key, [])
+            if index < skip:
+                continue
             rows = [n for n, _v in group]
             external_id, bad = self._checked_number(key, rows[0])
-            own = items.pop(key, [])
             if problem or bad or len(group) > 1:
                 bad = problem or bad or RowProblem(rows[1], key, _("订单报表里同一订单号出现了多行"))
                 yield ImportedOrder(external_id, rows[0], rows[-1], problems=[bad], row_count=len(rows))

@@ -12,6 +12,7 @@
 """
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -105,9 +106,7 @@ def _chunks(
 ) -> Iterator[tuple[_Tally, list[ImportedOrder]]]:
     """(tally, orders to take in) per ``CHUNK`` orders of the file, after the first ``skip``."""
     tally, wanted = _Tally(), []
-    for index, imported in enumerate(export.orders(channel.code)):
-        if index < skip:
-            continue
+    for imported in export.orders(channel.code, skip=skip):
         keep = _classify(imported, tally)
         if keep is not None:
             wanted.append(keep)
@@ -168,8 +167,12 @@ def import_start(job: ImportJob) -> ImportJob:
     return job
 
 
-def import_run(job_id: int) -> ImportJob:
-    """Take in the valid orders of a queued job, chunk by chunk; safe to run again (resumes)."""
+def import_run(job_id: int, *, budget_s: float | None = None) -> ImportJob:
+    """Take in the valid orders of a queued job, chunk by chunk; safe to run again (resumes).
+
+    With ``budget_s`` it stops after the chunk that passes that many seconds and returns the job
+    still running, for the caller to queue the next step: a long import is a series of short
+    tasks, each well inside the worker's timeout, each resuming after the last committed chunk."""
     job = ImportJob.objects.select_related("channel", "created_by").get(pk=job_id)
     if job.status == ImportStatus.DONE:
         return job
@@ -186,11 +189,15 @@ def import_run(job_id: int) -> ImportJob:
             "done_rows",
         ]
     )
+    deadline = time.monotonic() + budget_s if budget_s is not None else None
     try:
         export, files = _open(job)
         try:
             for tally, wanted in _chunks(export, job.channel, skip=job.done_orders):
                 _take_in(job, tally, wanted)
+                if deadline is not None and time.monotonic() > deadline:
+                    job.refresh_from_db()
+                    return job
         finally:
             for f in files:
                 f.close()

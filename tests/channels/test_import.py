@@ -129,3 +129,25 @@ def test_a_crash_mid_import_resumes_without_duplicates(
     assert job.status == ImportStatus.DONE
     assert (job.new_orders, job.duplicate_orders, job.done_orders) == (10, 0, 10)
     assert Order.objects.count() == 10
+
+
+def test_a_long_import_runs_as_short_steps(pdd_channel, stocked, monkeypatch, django_capture_on_commit_callbacks):
+    """Each task step stops after its time budget and queues the next, which resumes."""
+    from channels import tasks
+
+    monkeypatch.setattr(imports, "CHUNK", 4)
+    monkeypatch.setattr(tasks, "IMPORT_STEP_SECONDS", 0)
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *args: queued.append((name, args)))
+    job = import_create(channel=pdd_channel, file=_upload(f.to_csv(f.PDD_HEADER, f.pdd_rows(10))))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(job)
+    steps = 0
+    while queued:
+        name, args = queued.pop()
+        assert name == "channels.tasks.run_import"
+        tasks.run_import(*args)
+        steps += 1
+    job.refresh_from_db()
+    assert steps == 4  # three chunks of at most 4 orders, then the step that finds nothing left
+    assert job.status == ImportStatus.DONE and job.new_orders == 10 and Order.objects.count() == 10
