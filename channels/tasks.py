@@ -23,3 +23,10 @@ def run_import(job_id: int) -> str:
     if job.status == ImportStatus.RUNNING:
         async_task("channels.tasks.run_import", job_id)
     return job.status
+
+
+def preview_import(job_id: int) -> str:
+    from channels.models import ImportJob
+    from channels.services.imports import import_preview
+
+    return import_preview(ImportJob.objects.select_related("channel").get(pk=job_id)).status

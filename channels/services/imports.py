@@ -11,6 +11,7 @@
   the (channel, platform order) dedup makes even a full rerun create nothing twice.
 """
 
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -46,9 +47,9 @@ def import_check(*, channel: Channel, file, extra_file=None) -> Export:
     return open_export(file, extra_file, platform=channel.platform)
 
 
-def import_create(*, channel: Channel, file, extra_file=None, user=None) -> ImportJob:
-    """Check the upload, store it as a new job and preview it. A bad file raises
-    ``FileUnreadable`` and nothing is written."""
+def import_create(*, channel: Channel, file, extra_file=None, user=None, preview_now: bool = True) -> ImportJob:
+    """Check the upload, store it as a new job and preview it, at once or (``preview_now=False``,
+    for big files) in the background. A bad file raises ``FileUnreadable`` and nothing is written."""
     export = import_check(channel=channel, file=file, extra_file=extra_file)
     names = [getattr(f, "name", "") for f in (file, extra_file) if f]
     job = ImportJob(
@@ -61,7 +62,12 @@ def import_create(*, channel: Channel, file, extra_file=None, user=None) -> Impo
     if extra_file:
         job.extra_file.save(names[1] or "import-items.csv", extra_file, save=False)
     job.save()
-    return import_preview(job)
+    if preview_now:
+        return import_preview(job)
+    from django_q.tasks import async_task
+
+    transaction.on_commit(functools.partial(async_task, "channels.tasks.preview_import", job.pk))
+    return job
 
 
 @dataclass
@@ -119,6 +125,8 @@ def _chunks(
 
 def import_preview(job: ImportJob) -> ImportJob:
     """Count what an import of ``job`` would do, without writing any order."""
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED):
+        return job
     export, files = _open(job)
     new = duplicate = invalid = skipped = rows = 0
     problems: list[dict] = []
@@ -162,7 +170,7 @@ def import_start(job: ImportJob) -> ImportJob:
             pk=job.pk, status__in=[ImportStatus.PREVIEWED, ImportStatus.FAILED]
         ).update(status=ImportStatus.QUEUED, error="")
         if updated:
-            transaction.on_commit(lambda: async_task("channels.tasks.run_import", job.pk))
+            transaction.on_commit(functools.partial(async_task, "channels.tasks.run_import", job.pk))
     job.refresh_from_db()
     return job
 

@@ -21,7 +21,7 @@
         set("import-duplicate", job.duplicate_orders);
         set("import-invalid", job.invalid_orders);
         set("import-skipped", job.skipped_orders);
-        if (job.status === "done" || job.status === "failed") {
+        if (job.status === "done" || job.status === "failed" || job.status === "previewed") {
           window.location.reload();
         } else {
           window.setTimeout(poll, 1000);

@@ -105,3 +105,22 @@ def test_without_the_right_no_upload_and_no_start(django_user_model, pdd_channel
     assert picker_client.get(ADD).status_code == 302
     job.refresh_from_db()
     assert job.status == ImportStatus.PREVIEWED and not Order.objects.exists()
+
+
+def test_a_big_file_is_previewed_in_the_background(
+    ops_client, pdd_channel, stocked, monkeypatch, django_capture_on_commit_callbacks
+):
+    from channels import tasks
+    from channels.admin import imports as admin_imports
+
+    monkeypatch.setattr(admin_imports, "INLINE_PREVIEW_BYTES", 10)
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda name, *args: queued.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(ops_client, pdd_channel, f.to_csv(f.PDD_HEADER, f.pdd_rows(6), encoding="gbk"))
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.UPLOADED and queued == [("channels.tasks.preview_import", (job.pk,))]
+    assert "正在读取文件并预览" in ops_client.get(response["Location"]).content.decode()
+    tasks.preview_import(job.pk)
+    status = ops_client.get(reverse("admin:channels_importjob_status", args=[job.pk])).json()
+    assert status["status"] == "previewed" and status["new_orders"] == 6
