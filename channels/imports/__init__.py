@@ -179,7 +179,9 @@ class Export:
         for number, row in self._items.rows():
             self.rows_read += 1
             items.setdefault(row.get("order", ""), []).append((number, row))
+        self._group_count = 0
         for index, (key, group, problem) in enumerate(self._groups(self._sheet.rows())):
+            self._group_count = index + 1
             own = items.pop(key, [])
             if index < skip:
                 continue
@@ -206,7 +208,11 @@ class Export:
                 items=own,
                 item_file=item_file,
             )
-        for key, own in items.items():
+        # Items whose order is not in the order report come last, counted on from the orders.
+        groups = self._group_count
+        for index, (key, own) in enumerate(items.items(), start=groups):
+            if index < skip:
+                continue
             yield ImportedOrder(
                 key,
                 own[0][0],

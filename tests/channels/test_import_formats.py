@@ -159,3 +159,18 @@ def test_bad_files_are_refused_with_a_reason(data, extra, platform, message):
         export = open_export(io.BytesIO(data), io.BytesIO(extra) if extra else None, platform=platform)
         list(export.orders("shop"))
     assert message in str(caught.value)
+
+
+def test_taobao_resume_skips_orders_and_orphan_items_alike():
+    order_rows, item_rows = f.taobao_files()
+    item_rows.append(['="999"', "孤儿商品", "1.00", 1, "", "A001", "交易成功"])
+    data = f.to_csv(f.TAOBAO_ORDER_HEADER, order_rows), f.to_csv(f.TAOBAO_ITEM_HEADER, item_rows)
+    export = open_export(io.BytesIO(data[0]), io.BytesIO(data[1]))
+    every = list(export.orders("shop"))
+    assert [o.external_id for o in every] == [
+        "3861204455123456789", "3861204455123456790", "3861204455123456791", "999"
+    ]
+    assert "订单报表里没有这个订单" in every[-1].problems[0].reason and every[-1].problems[0].file == "宝贝报表"
+    for skip in range(5):
+        again = open_export(io.BytesIO(data[0]), io.BytesIO(data[1]))
+        assert [o.external_id for o in again.orders("shop", skip=skip)] == [o.external_id for o in every[skip:]]
