@@ -13,6 +13,8 @@
 
 import functools
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -123,6 +125,45 @@ def _chunks(
         yield tally, wanted
 
 
+def _read_ahead(chunks: Iterator, depth: int = 2) -> Iterator:
+    """``chunks``, read by a thread up to ``depth`` ahead, so that the next chunk is parsed while
+    the database writes this one (the thread touches no database and no translation of the
+    request: only ``import_run`` uses it, whose messages are the worker's). Close the generator to
+    stop the thread early."""
+    done = object()
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in chunks:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
+        put(done)
+
+    thread = threading.Thread(target=read, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def import_preview(job: ImportJob) -> ImportJob:
     """Count what an import of ``job`` would do, without writing any order."""
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED):
@@ -201,12 +242,14 @@ def import_run(job_id: int, *, budget_s: float | None = None) -> ImportJob:
     try:
         export, files = _open(job)
         try:
-            for tally, wanted in _chunks(export, job.channel, skip=job.done_orders):
+            chunks = _read_ahead(_chunks(export, job.channel, skip=job.done_orders))
+            for tally, wanted in chunks:
                 _take_in(job, tally, wanted)
                 if deadline is not None and time.monotonic() > deadline:
                     job.refresh_from_db()
                     return job
         finally:
+            chunks.close()
             for f in files:
                 f.close()
     except FileUnreadable as exc:

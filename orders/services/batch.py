@@ -46,7 +46,8 @@ def order_intake_batch(
     Validates every draft first (``DraftInvalid`` naming the draft; nothing written). The order
     numbers are drawn before the transaction opens, as in ``order_intake``; call it outside a
     transaction. ``also(results)`` runs inside the batch's transaction, so a caller's bookkeeping
-    (an import job's progress) commits with the orders. Locks the stock rows it reserves, in pk order.
+    (an import job's progress) commits with the orders (after a fall back to one by one, it runs
+    in a transaction of its own once they are all in). Locks the stock rows it reserves, in pk order.
     """
     drafts = [draft.normalized() for draft in drafts]
     for i, draft in enumerate(drafts):
