@@ -86,8 +86,9 @@ def _classify(imported: ImportedOrder, tally: _Tally) -> ImportedOrder | None:
     tally.groups += 1
     tally.rows += imported.row_count
     if imported.draft is not None and not imported.problems:
+        imported.draft = imported.draft.normalized()
         try:
-            imported.draft.validate()  # the readers hand over trimmed values
+            imported.draft.validate()
         except DraftInvalid as exc:
             imported.problems.append(
                 RowProblem(imported.first_row, imported.external_id, "; ".join(exc.errors.values()))
@@ -282,7 +283,8 @@ def _take_in(job: ImportJob, tally: _Tally, wanted: list[ImportedOrder]) -> None
         )
 
     if drafts:
-        order_intake_batch(drafts=drafts, actor=job.created_by, also=progress)
+        # Each draft was normalized and validated when the chunk was read (``_classify``).
+        order_intake_batch(drafts=drafts, actor=job.created_by, also=progress, validated=True)
     else:
         with transaction.atomic():
             progress([])

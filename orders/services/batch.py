@@ -39,18 +39,23 @@ class BatchResult:
 
 
 def order_intake_batch(
-    *, drafts: Sequence[OrderDraft], actor=None, also: Callable[[list[BatchResult]], None] | None = None
+    *,
+    drafts: Sequence[OrderDraft],
+    actor=None,
+    also: Callable[[list[BatchResult]], None] | None = None,
+    validated: bool = False,
 ) -> list[BatchResult]:
     """Take in ``drafts`` (one result per draft, in order), exactly once each.
 
-    Validates every draft first (``DraftInvalid`` naming the draft; nothing written). The order
+    Validates every draft first (``DraftInvalid`` naming the draft; nothing written), unless the
+    caller says it has (``validated=True``: each draft normalized and passed ``validate``). The order
     numbers are drawn before the transaction opens, as in ``order_intake``; call it outside a
     transaction. ``also(results)`` runs inside the batch's transaction, so a caller's bookkeeping
     (an import job's progress) commits with the orders (after a fall back to one by one, it runs
     in a transaction of its own once they are all in). Locks the stock rows it reserves, in pk order.
     """
-    drafts = [draft.normalized() for draft in drafts]
-    for i, draft in enumerate(drafts):
+    drafts = list(drafts) if validated else [draft.normalized() for draft in drafts]
+    for i, draft in enumerate(drafts if not validated else ()):
         try:
             draft.validate()
         except DraftInvalid as exc:
