@@ -202,7 +202,11 @@ class ImportJob(models.Model):
     new_orders = models.PositiveIntegerField(_("新订单"), default=0)
     duplicate_orders = models.PositiveIntegerField(_("重复订单"), default=0)
     invalid_orders = models.PositiveIntegerField(_("无效订单"), default=0)
-    #: Invalid rows: [{"row": 7, "order": "…", "reason": "…"}], capped.
+    #: Orders the platform already shipped, completed or closed: not taken in.
+    skipped_orders = models.PositiveIntegerField(_("跳过订单"), default=0)
+    #: Orders of the file handled so far, in file order: a rerun after a crash resumes after them.
+    done_orders = models.PositiveIntegerField(_("已处理订单数"), default=0)
+    #: Invalid rows: [{"row": 7, "order": "…", "reason": "…", "file": ""}], capped.
     problems = models.JSONField(_("问题行"), default=list, blank=True)
     error = models.TextField(_("错误"), blank=True)
     created_by = models.ForeignKey(
@@ -219,3 +223,7 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done_rows * 100 // self.total_rows) if self.total_rows else 0

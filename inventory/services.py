@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
-from inventory.sql import insert
+from inventory.sql import bulk_insert, insert
 
 _ID_COLUMN = f'"{StockLevel._meta.db_table}"."{StockLevel._meta.pk.column}"'
 
@@ -129,6 +129,62 @@ def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
         transaction.set_rollback(True)
     # Read after the rollback, so rows this call had partly reserved are not reported short.
     raise _shortage(quantities)
+
+
+def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]], actor=None) -> None:
+    """Reserve many references' lines at once, all or none (raises ``InsufficientStock``): one
+    guarded UPDATE per slice of rows with the summed quantities, rows locked in pk order across
+    the slices, then every reference's movements exactly as ``stock_reserve`` writes them (one per
+    stock row, in pk order). For batch intakes that planned the reservations themselves."""
+    per_reference = [(reference, _merged(lines)) for reference, lines in reservations]
+    totals: dict[int, int] = {}
+    for _reference, quantities in per_reference:
+        for pk, qty in quantities.items():
+            totals[pk] = totals.get(pk, 0) + qty
+    if not totals:
+        return
+    ids = sorted(totals)
+    with transaction.atomic():
+        if _reserve_summed(ids, [totals[pk] for pk in ids]):
+            movements = [
+                StockMovement(
+                    stock_level_id=pk,
+                    delta_on_hand=0,
+                    delta_reserved=qty,
+                    reason=MovementReason.RESERVE,
+                    reference=reference,
+                    actor=actor,
+                )
+                for reference, quantities in per_reference
+                for pk, qty in sorted(quantities.items())
+            ]
+            bulk_insert(movements)
+            return
+        transaction.set_rollback(True)
+    raise _shortage(totals)
+
+
+def _reserve_summed(ids: list[int], quantities: list[int]) -> bool:
+    """``reserved += qty`` on every row (ids sorted) if each row's ``on_hand`` covers it; False
+    when one does not (the caller rolls back). Rows locked in pk order. On PostgreSQL one UPDATE
+    over two arrays; elsewhere ``_reserve_rows`` in slices under the parameter limit."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(StockLevel._meta.db_table)
+        # Only the quoted table name is interpolated; ids and quantities are array parameters.
+        sql = (
+            f"UPDATE {table} s SET reserved = s.reserved + w.qty "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::integer[]) AS w(id, qty) "
+            f"WHERE s.id = w.id AND s.on_hand >= s.reserved + w.qty "
+            f"AND s.id IN (SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids, quantities, ids])
+            return cursor.rowcount == len(ids)
+    for start in range(0, len(ids), 150):  # 5 parameters a row: stay under SQLite's 999
+        part = dict(zip(ids[start : start + 150], quantities[start : start + 150], strict=True))
+        if len(_reserve_rows(part)) != len(part):
+            return False
+    return True
 
 
 def _reserve_rows(quantities: dict[int, int]) -> list[int]:

@@ -54,6 +54,9 @@ _OPS_PERMISSIONS = (
     "orders.resolve_exception_order",
     # Tracking write-back: see every push, its status and last error.
     "channels.view_outboundpush",
+    # Spreadsheet import of platform order exports: upload, preview, import, follow progress.
+    "channels.add_importjob",
+    "channels.view_importjob",
 )
 
 #: Group name -> permissions as "app_label.codename".

@@ -82,7 +82,10 @@ class OrderDraft:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
 
     def normalized(self) -> "OrderDraft":
-        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order)."""
+        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order);
+        the draft itself when they are trimmed already (imports hand over thousands)."""
+        if all(_is_trimmed(v) for v in (self.channel, self.external_id, *(line.sku_code for line in self.lines))):
+            return self
         lines = tuple(replace(line, sku_code=_trimmed(line.sku_code)) for line in self.lines)
         return replace(self, channel=_trimmed(self.channel), external_id=_trimmed(self.external_id), lines=lines)
 
@@ -130,6 +133,10 @@ class OrderDraft:
                 errors[path] = _("不能超过 %(n)d 个字符") % {"n": limit}
         if errors:
             raise DraftInvalid(errors)
+
+
+def _is_trimmed(value) -> bool:
+    return not isinstance(value, str) or value == value.strip()
 
 
 def _trimmed(value) -> str:

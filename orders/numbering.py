@@ -51,3 +51,21 @@ def number_statement(*, now=None, unless_taken: tuple[str, str] | None = None) -
 
 def format_number(day: date, sequence: int) -> str:
     return f"{settings.ORDER_NUMBER_PREFIX}{day:%Y%m%d}{sequence:06d}"
+
+
+def next_order_numbers(count: int, *, now=None) -> list[str]:
+    """``count`` consecutive numbers of the local day in one statement (a block for a batch
+    intake). Like ``next_order_number``, call it outside a transaction so the counter row is
+    locked for this statement only; a rolled-back batch leaves a gap, never a duplicate."""
+    if count <= 0:
+        return []
+    day = timezone.localdate(now)
+    # Only the model's own table name is interpolated; the day and count are parameters.
+    sql = (
+        f"INSERT INTO {_TABLE} (day, last) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(day), count])
+        (last,) = cursor.fetchone()
+    return [format_number(day, sequence) for sequence in range(last - count + 1, last + 1)]

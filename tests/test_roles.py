@@ -18,6 +18,7 @@ EXPECTED = {
         "channels.view_inboxmessage", "channels.view_skumapping", "channels.add_skumapping",
         "channels.change_skumapping", "orders.change_address_order", "orders.resolve_exception_order",
         "channels.view_outboundpush",
+        "channels.add_importjob", "channels.view_importjob",
     },
     PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
     GROUP_LEADER: set(),

@@ -94,6 +94,23 @@ def allocate_and_reserve(
         rows = StockLevel.objects.filter(
             sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
         ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
+    for warehouse_id, levels in warehouse_candidates(needs=needs, province=province, rows=rows):
+        try:
+            stock_reserve(
+                lines=[StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()],
+                reference=reference,
+                actor=actor,
+            )
+        except InsufficientStock:
+            continue
+        return Allocation(warehouse_id=warehouse_id, stock_levels=levels)
+    return None
+
+
+def warehouse_candidates(*, needs: dict[int, int], province: str, rows) -> list[tuple[int, dict[int, int]]]:
+    """The warehouses that could take every line of ``needs`` from ``rows`` (stock rows as
+    ``read_catalog`` gives them), best first: (warehouse id, sku id -> stock level id). The one
+    rule of choice, shared by the single intake and the batch intake (``orders.services.batch``)."""
     by_warehouse: dict[int, dict[int, int]] = {}
     serves: dict[int, bool] = {}
     wanted = normalize_province(province)
@@ -105,15 +122,4 @@ def allocate_and_reserve(
         (wh for wh, levels in by_warehouse.items() if len(levels) == len(needs)),
         key=lambda wh: (not serves[wh], wh),
     )
-    for warehouse_id in candidates:
-        levels = by_warehouse[warehouse_id]
-        try:
-            stock_reserve(
-                lines=[StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()],
-                reference=reference,
-                actor=actor,
-            )
-        except InsufficientStock:
-            continue
-        return Allocation(warehouse_id=warehouse_id, stock_levels=levels)
-    return None
+    return [(wh, by_warehouse[wh]) for wh in candidates]

@@ -157,16 +157,48 @@ def _create(*, draft: OrderDraft, prepared: _Prepared, number: str, actor) -> Or
         hold_reason, hold_note, allocation = _allocate(draft, prepared, number, actor)
         if phone and deferred:
             customer_id = customer.fetchone()[0]
+    order = new_order(
+        draft=draft,
+        number=number,
+        order_id=prepared.order_id,
+        channel_id=channel.pk,
+        customer_id=customer_id,
+        hold=(hold_reason, hold_note),
+        warehouse_id=allocation.warehouse_id if allocation else None,
+    )
+    insert([order], returning_pk=prepared.order_id is None)
+    source, lines, event = order_rows(
+        order=order, draft=draft, channel_code=channel.code, skus=skus, allocation=allocation, actor=actor
+    )
+    insert([source])
+    insert(lines)
+    insert([event])
+    return order
+
+
+def new_order(
+    *,
+    draft: OrderDraft,
+    number: str,
+    order_id: int | None,
+    channel_id: int,
+    customer_id: int | None,
+    hold: tuple[str, str],
+    warehouse_id: int | None,
+) -> Order:
+    """The unsaved order row for ``draft`` (shared with ``orders.services.batch``)."""
+    hold_reason, hold_note = hold
+    recipient = draft.recipient
     if hold_reason:
         status = OrderStatus.ON_HOLD
     else:
         status = OrderStatus.PENDING_REVIEW if draft.paid else OrderStatus.PENDING_PAYMENT
     now = timezone.now()
     goods = draft.goods_amount
-    order = Order(
-        id=prepared.order_id,
+    return Order(
+        id=order_id,
         number=number,
-        channel_id=channel.pk,
+        channel_id=channel_id,
         status=status,
         hold_reason=hold_reason,
         hold_note=hold_note,
@@ -190,15 +222,20 @@ def _create(*, draft: OrderDraft, prepared: _Prepared, number: str, actor) -> Or
         placed_at=draft.placed_at or now,
         paid_at=(draft.paid_at or now) if draft.paid else None,
         promised_ship_at=draft.promised_ship_at,
-        warehouse_id=allocation.warehouse_id if allocation else None,
+        warehouse_id=warehouse_id,
     )
-    insert([order], returning_pk=prepared.order_id is None)
+
+
+def order_rows(
+    *, order: Order, draft: OrderDraft, channel_code: str, skus: dict[str, CatalogSku], allocation, actor
+) -> tuple[OrderSource, list[OrderLine], OrderEvent]:
+    """The unsaved source, lines and "created" event of a saved ``order`` (shared with the batch)."""
     lines = []
     for line in draft.lines:
         sku = skus.get(line.sku_code)
         lines.append(
             OrderLine(
-                order=order,
+                order_id=order.pk,
                 sku_id=sku.pk if sku else None,
                 sku_code=line.sku_code,
                 title=line.title or (sku.name if sku else ""),
@@ -210,29 +247,27 @@ def _create(*, draft: OrderDraft, prepared: _Prepared, number: str, actor) -> Or
             )
         )
     event = OrderEvent(
-        order=order,
+        order_id=order.pk,
         action="created",
-        to_status=status,
+        to_status=order.status,
         actor=actor,
-        note=hold_note,
-        data={**draft.data, "channel": channel.code, "external_id": draft.external_id, "hold_reason": hold_reason},
+        note=order.hold_note,
+        data={
+            **draft.data,
+            "channel": channel_code,
+            "external_id": draft.external_id,
+            "hold_reason": order.hold_reason,
+        },
     )
-    insert([OrderSource(order=order, channel_id=channel.pk, external_id=draft.external_id)])
-    insert(lines)
-    insert([event])
-    return order
+    source = OrderSource(order_id=order.pk, channel_id=order.channel_id, external_id=draft.external_id)
+    return source, lines, event
 
 
 def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tuple[str, str, Allocation | None]:
     """(hold reason, hold note, allocation): reserve every line in one warehouse, or say why not."""
-    unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in prepared.skus})
-    if unknown:
-        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
-        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
-        return HoldReason.UNKNOWN_SKU, note, None
-    missing = draft.recipient.missing_parts()
-    if missing:
-        return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, None
+    hold = intake_hold(draft, prepared.skus)
+    if hold:
+        return (*hold, None)
     allocation = allocate_and_reserve(
         needs=needs_by_sku(draft.lines, prepared.skus),
         province=draft.recipient.province,
@@ -243,6 +278,20 @@ def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tup
     if allocation is None:
         return HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"), None
     return "", "", allocation
+
+
+def intake_hold(draft: OrderDraft, skus: dict) -> tuple[str, str] | None:
+    """(hold reason, note) when the order cannot be reserved whatever the stock: an unknown SKU
+    code or an incomplete address; None otherwise (shared with ``orders.services.batch``)."""
+    unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in skus})
+    if unknown:
+        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
+        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
+        return HoldReason.UNKNOWN_SKU, note
+    missing = draft.recipient.missing_parts()
+    if missing:
+        return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
+    return None
 
 
 def _send_customer_upsert(cursor, name: str, phone: str) -> str | None:
