@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from channels.connectors import PayloadInvalid, PlatformStatus, get_connector
 from channels.models import Channel, InboxMessage, InboxStatus
 from channels.services.skus import map_draft
+from inventory.sql import insert, insert_statement
 from orders.drafts import DraftInvalid
 from orders.services import OrderActionRefused, order_intake
 
@@ -26,11 +27,28 @@ def inbox_receive(*, channel: Channel, body: str, source: str, headers: dict | N
     return InboxMessage.objects.create(channel=channel, source=source, body=body, headers=headers or {})
 
 
-def inbox_accept(*, channel: Channel, body: str, source: str, headers: dict | None = None) -> InboxMessage:
-    """Store one raw payload and enqueue its processing task in one transaction: with the ORM
-    broker the task row and the message commit together, so neither exists without the other."""
+def inbox_accept(
+    *, channel: Channel, body: str, source: str, headers: dict | None = None, message_id: int | None = None
+) -> InboxMessage:
+    """Store one raw payload and enqueue its processing task, atomically: with the ORM broker (the
+    default) the task row and the message are written together, so neither exists without the other.
+
+    ``message_id``, when the caller has already drawn one from the inbox's id sequence (the webhook
+    view does, with its channel look-up), lets PostgreSQL write both rows with one statement (a
+    data-modifying CTE: one round trip, atomic on its own, no BEGIN/COMMIT)."""
+    message = InboxMessage(id=message_id, channel=channel, source=source, body=body, headers=headers or {})
+    if message_id is not None and connection.vendor == "postgresql" and _orm_broker():
+        from django_q.conf import Conf
+
+        if not Conf.SYNC:
+            inbox_sql, inbox_params = insert_statement([message])
+            task_sql, task_params = insert_statement([_task_row(message_id)])
+            with connection.cursor() as cursor:
+                cursor.execute(f"WITH inbox AS ({inbox_sql}) {task_sql}", inbox_params + task_params)
+            message._state.adding, message._state.db = False, connection.alias
+            return message
     with transaction.atomic():
-        message = inbox_receive(channel=channel, body=body, source=source, headers=headers)
+        insert([message], returning_pk=message_id is None)
         inbox_enqueue(message)
     return message
 
@@ -38,19 +56,55 @@ def inbox_accept(*, channel: Channel, body: str, source: str, headers: dict | No
 def inbox_enqueue(message: InboxMessage) -> None:
     """Have the worker process ``message``.
 
-    With the ORM broker (the default) the task row is written now, inside the caller's transaction
-    if there is one; a Redis broker cannot join the transaction, so there it is sent on commit."""
-    task = functools.partial(_enqueue_now, message.pk)
-    if "orm" in settings.Q_CLUSTER:
-        task()
+    With the ORM broker the task row is written now, inside the caller's transaction if there is
+    one; a Redis broker cannot join the transaction, so there the task is sent on commit."""
+    if _orm_broker():
+        _enqueue_now(message.pk)
     else:
-        transaction.on_commit(task)
+        transaction.on_commit(functools.partial(_enqueue_now, message.pk))
+
+
+def _orm_broker() -> bool:
+    return "orm" in settings.Q_CLUSTER
 
 
 def _enqueue_now(message_id: int) -> None:
+    from django_q.conf import Conf
     from django_q.tasks import async_task
 
-    async_task("channels.tasks.process_inbox_message", message_id)
+    if _orm_broker() and not Conf.SYNC:
+        insert([_task_row(message_id)])
+    else:
+        async_task(PROCESS_TASK, message_id)
+
+
+class _PackageOnly:
+    """A django-q2 broker stand-in that keeps the signed package ``async_task`` built, so that the
+    ORM broker's row can be written by us: without a RETURNING, or within a larger statement."""
+
+    def __init__(self, list_key: str, message_id: int):
+        self.list_key = list_key
+        self.message_id = message_id
+        self.package: str | None = None
+
+    def enqueue(self, package: str) -> str:
+        self.package = package
+        return f"inbox message {self.message_id}"  # what django-q2 logs as the queued id
+
+
+def _task_row(message_id: int):
+    """The django-q2 ORM broker's queue row for processing ``message_id`` (not saved): the package
+    is built and signed by django-q2's own ``async_task``, exactly as its broker would store it."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.tasks import async_task
+
+    broker = _PackageOnly(Conf.CLUSTER_NAME, message_id)
+    async_task(PROCESS_TASK, message_id, broker=broker)
+    return OrmQ(key=broker.list_key, payload=broker.package, lock=timezone.now())
+
+
+PROCESS_TASK = "channels.tasks.process_inbox_message"
 
 
 def inbox_process(message_id: int) -> InboxMessage:
