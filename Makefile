@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench-intake bench-hot-sku messages clean
+.PHONY: setup run test lint bench-intake bench-hot-sku bench-webhooks messages clean
 
 $(STAMP): requirements.lock
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -39,6 +39,9 @@ bench-intake: setup
 
 bench-hot-sku: setup
 	$(BIN)/python bench/hot_sku.py
+
+bench-webhooks: setup
+	$(BIN)/python bench/webhooks.py
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench
