@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
@@ -195,6 +196,9 @@ def test_errors_are_in_the_requests_language(client, shop):
 
     assert chinese.json()["message"].startswith("缺少签名")
     assert english.status_code == 401 and english.json()["code"] == "signature_missing"
+    with translation.override("en"):
+        expected = gettext("缺少签名：请求需带 %(ts)s 和 %(sig)s 请求头") % {"ts": TIMESTAMP_HEADER, "sig": SIGNATURE_HEADER}
+    assert english.json()["message"] == expected
 
 
 def test_no_login_session_or_csrf_token_needed(shop):
