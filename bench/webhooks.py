@@ -271,8 +271,9 @@ def wait_drained(codes: dict[str, str], *, timeout: float) -> float:
         time.sleep(0.25)
 
 
-def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes: dict[str, str], *, ours: bool):
-    """The round's checks (see the module docstring); fails the script if one does not hold."""
+def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes: dict[str, str], *, ours: bool) -> str:
+    """The round's checks (see the module docstring); fails the script if one does not hold, else
+    says what was checked."""
     from django.db.models import Count
 
     from channels.models import InboxMessage, InboxStatus
@@ -286,8 +287,10 @@ def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes:
     inbox = InboxMessage.objects.filter(channel__code__in=codes.values())
     if inbox.count() != genuine:
         raise SystemExit(f"FAIL: the inbox holds {inbox.count()} messages, {genuine} genuine deliveries were sent")
+    refused = sum(1 for i, status, _ in results if sends[i]["kind"] == "forged" and status == 401)
+    said = f"forged refused 401: {refused}/{len(sends) - genuine}; inbox rows = genuine deliveries = {genuine}"
     if not ours:
-        return
+        return said
     new = {(codes[s["platform"]], s["external_id"]) for s in sends if s["kind"] == "new"}
     forged = {(codes[s["platform"]], s["external_id"]) for s in sends if s["kind"] == "forged"}
     sources = set(OrderSource.objects.filter(channel__code__in=codes.values()).values_list("channel__code", "external_id"))
@@ -301,6 +304,9 @@ def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes:
         raise SystemExit("FAIL: a forged payload became an order")
     if failed:
         raise SystemExit(f"FAIL: inbox messages failed: {failed}")
+    ignored = inbox.filter(status=InboxStatus.IGNORED).count()
+    return (f"{said}; {orders} orders for {len(new)} distinct platform orders: duplicate orders 0; "
+            f"{ignored} repeat deliveries ignored, 0 failed")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -379,7 +385,8 @@ def main() -> int:
                         orders = sum(1 for s in sends if s["kind"] == "new") / (drained - started)
                         line += f"; inbox drained after {drained - started:6.1f} s = {orders:5.1f} orders/s"
                     print(line, flush=True)
-                    check_round(sends, results, codes, ours=mode == "ours" and args.q_workers > 0)
+                    checked = check_round(sends, results, codes, ours=mode == "ours" and args.q_workers > 0)
+                    print(f"{'':>15}{checked}", flush=True)
                     if measured:
                         prefix = "" if mode == "ours" else "raw_"
                         figures[prefix + "acks"].append(acks)
