@@ -250,3 +250,19 @@ def test_message_and_task_commit_or_roll_back_together():
 
     message = inbox_accept(channel=shop, body="{}", source=InboxSource.WEBHOOK)
     assert [task["args"] for task in queued_tasks()] == [(message.pk,)]
+
+
+def test_with_a_redis_broker_the_task_is_sent_after_the_commit(client, shop, settings, monkeypatch,
+                                                                django_capture_on_commit_callbacks):
+    settings.Q_CLUSTER = {k: v for k, v in settings.Q_CLUSTER.items() if k != "orm"} | {"redis": "redis://x"}
+    sent = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kwargs: sent.append((func, args)))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = send(client, shop, BODY)
+        assert sent == []  # not while the transaction is open
+
+    assert response.status_code == 202 and len(callbacks) == 1
+    callbacks[0]()
+    assert sent == [("channels.tasks.process_inbox_message", (response.json()["inbox_id"],))]
+    assert OrmQ.objects.count() == 0
