@@ -21,15 +21,9 @@ def insert(objs: list, *, returning_pk: bool = False) -> None:
         return
     meta = type(objs[0])._meta
     with_pk = objs[0].pk is not None
-    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
-    # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
+    sql, params = insert_statement(objs)
     if returning_pk:
-        sql += f" RETURNING {quote(meta.pk.column)}"
+        sql += f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning_pk:
@@ -39,6 +33,20 @@ def insert(objs: list, *, returning_pk: bool = False) -> None:
         for obj in objs:
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def insert_statement(objs: list) -> tuple[str, list]:
+    """The ``INSERT … VALUES`` that ``insert`` sends for ``objs``, as (sql, params), for a caller
+    that combines it with other statements (e.g. two INSERTs in one statement with a CTE)."""
+    meta = type(objs[0])._meta
+    with_pk = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
+    # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
 
 def batch():
