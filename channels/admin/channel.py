@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -22,24 +22,14 @@ from channels.models import Channel
 from channels.services.secrets import ROTATION_GRACE, channel_rotate_secret, mask_credentials, mask_secret
 from orders.admin.display import local_time
 
-#: URL names the webhook endpoint may carry (it lives in the webhook part of the channels app).
-WEBHOOK_URL_NAMES = ("channels:webhook", "channel-webhook", "webhook")
-
 
 def webhook_path(channel: Channel) -> str:
-    """The path platforms push this shop's orders to, or "" while no webhook endpoint is installed."""
-    for name in WEBHOOK_URL_NAMES:
-        for kwargs in ({"code": channel.code}, {"channel_code": channel.code}):
-            try:
-                return reverse(name, kwargs=kwargs)
-            except NoReverseMatch:
-                continue
-    return ""
+    """The path platforms push this shop's orders to."""
+    return reverse("channels:webhook", kwargs={"code": channel.code})
 
 
 def webhook_url(request, channel: Channel) -> str:
-    path_ = webhook_path(channel)
-    return request.build_absolute_uri(path_) if path_ else ""
+    return request.build_absolute_uri(webhook_path(channel))
 
 
 def _formfield(db_field, **kwargs):

@@ -122,3 +122,9 @@ def test_a_new_shop_shows_its_secret_once(supervisor_client):
     shop = Channel.objects.get(code="jd-new")
     assert response.status_code == 200 and shop.webhook_secret in response.content.decode()
     assert shop.credentials == {"app_key": "k"}
+
+
+def test_the_shop_page_shows_its_webhook_address(supervisor_client, shop):
+    html = supervisor_client.get(page(shop)).content.decode()
+
+    assert "http://testserver/channels/tb-main/webhook" in html
