@@ -210,7 +210,7 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 placed = timezone.make_aware(datetime.strptime(first[18], "%Y-%m-%d %H:%M:%S"))
                 orders.append((oid, number, channel_id, "pending_review", "", "", customers.get(phone), first[6], phone,
                                first[8], first[9], first[10], first[12], "", "", 0, "CNY", goods, 0, 0, paid, placed,
-                               now, None, wh, "", "", now, now))
+                               now, None, wh, "", "", now, now, "", ""))
                 sources.append((oid, channel_id, ext, now))
                 for code, title, qty, amount in items:
                     sku_id = skus[code][0]
@@ -226,7 +226,7 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 ("orders_order", "id, number, channel_id, status, hold_reason, hold_note, customer_id, recipient_name, "
                  "phone, province, city, district, street, buyer_note, seller_note, priority, currency, goods_amount, "
                  "shipping_fee, discount_amount, paid_amount, placed_at, paid_at, promised_ship_at, warehouse_id, "
-                 "carrier, tracking_number, created_at, updated_at", orders),
+                 "carrier, tracking_number, created_at, updated_at, exception_reason, exception_note", orders),
                 ("orders_ordersource", "order_id, channel_id, external_id, created_at", sources),
                 ("orders_orderline", "order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id, "
                  "stock_level_id, reserved_quantity", lines),

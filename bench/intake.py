@@ -160,14 +160,14 @@ INSERT INTO orders_order (
     id, number, channel_id, status, hold_reason, hold_note, customer_id, recipient_name, phone, province, city,
     district, street, buyer_note, seller_note, priority, currency, goods_amount, shipping_fee, discount_amount,
     paid_amount, placed_at, paid_at, promised_ship_at, warehouse_id, carrier, tracking_number, created_at,
-    updated_at)
+    updated_at, exception_reason, exception_note)
 VALUES (
     %(id)s, %(number)s, %(channel_id)s, %(status)s, %(hold_reason)s, %(hold_note)s,
     COALESCE(%(customer_id)s::bigint, (SELECT id FROM orders_customer WHERE phone = %(customer_phone)s)),
     %(recipient_name)s, %(phone)s, %(province)s, %(city)s, %(district)s, %(street)s, %(buyer_note)s,
     %(seller_note)s, %(priority)s, %(currency)s, %(goods_amount)s, %(shipping_fee)s, %(discount_amount)s,
     %(paid_amount)s, COALESCE(%(placed_at)s, now()), %(paid_at)s, %(promised_ship_at)s, %(warehouse_id)s, '', '',
-    now(), now())
+    now(), now(), '', '')
 """
 SOURCE_SQL = (
     "INSERT INTO orders_ordersource (order_id, channel_id, external_id, created_at) VALUES (%s, %s, %s, now())"
