@@ -127,3 +127,20 @@ def test_an_unreachable_oms_is_counted_not_fatal(stocked, taobao_channel, capsys
 def test_only_http_addresses_are_accepted(db, taobao_channel):
     with pytest.raises(CommandError, match="--url 必须是 http"):
         call_command("simulate_orders", "--channel", "tb-main", "--rate", "10", "--url", "file:///etc/passwd")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_webhook_accepts_what_simulate_orders_sends(stocked, taobao_channel, live_server, capsys):
+    from channels.models import InboxMessage, InboxStatus
+    from channels.services.inbox import inbox_process
+    from orders.models import OrderSource
+
+    call_command("simulate_orders", "--channel", "tb-main", "--rate", "60000", "--count", "3",
+                 "--url", live_server.url, "--seed", "11")
+
+    assert "202: 3" in capsys.readouterr().out
+    messages = list(InboxMessage.objects.filter(channel=taobao_channel))
+    assert len(messages) == 3
+    for message in messages:
+        assert inbox_process(message.pk).status == InboxStatus.PROCESSED
+    assert OrderSource.objects.filter(channel=taobao_channel).count() == 3
