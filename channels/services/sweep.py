@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import InboxMessage, InboxSource, InboxStatus
+from channels.services.inbox import PROCESS_TASK, SAVE_SUCCESS
 
 STALE = timedelta(minutes=5)
 #: Imported rows are taken in by their import job, which keeps its own progress; only messages
@@ -55,4 +56,4 @@ def _enqueue(message_id: int) -> None:
 
     from django_q.tasks import async_task
 
-    transaction.on_commit(partial(async_task, "channels.tasks.process_inbox_message", message_id))
+    transaction.on_commit(partial(async_task, PROCESS_TASK, message_id, save=SAVE_SUCCESS))

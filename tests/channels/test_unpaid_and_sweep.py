@@ -98,7 +98,7 @@ def test_sweep_enqueues_again_only_messages_left_pending(taobao_channel, django_
 
     with mock.patch("django_q.tasks.async_task") as enqueue, django_capture_on_commit_callbacks(execute=True):
         assert inbox_requeue_stale() == {"requeued": 1, "failed": 0}
-    enqueue.assert_called_once_with("channels.tasks.process_inbox_message", stale.pk)
+    enqueue.assert_called_once_with("channels.tasks.process_inbox_message", stale.pk, save=False)
     stale.refresh_from_db()
     assert stale.requeues == 1 and stale.requeued_at is not None
     assert InboxMessage.objects.get(pk=fresh.pk).requeues == 0
