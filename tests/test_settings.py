@@ -113,3 +113,10 @@ def test_locale_and_time():
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert "en" in dict(settings.LANGUAGES)
+
+
+def test_an_empty_database_url_means_the_default_sqlite():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = run_python(code, DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
