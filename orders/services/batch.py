@@ -25,8 +25,7 @@ from orders.drafts import DraftInvalid, OrderDraft
 from orders.models import Customer, Order, OrderSource
 from orders.numbering import next_order_numbers
 from orders.services.allocation import Allocation, needs_by_sku, read_catalog, warehouse_candidates
-from orders.services.intake import intake_hold, new_order, order_intake, order_rows
-from orders.states import HoldReason
+from orders.services.intake import intake_hold, new_order, order_intake, order_rows, out_of_stock_hold
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
                     (number, [StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()])
                 )
             else:
-                hold = (HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"))
+                hold = out_of_stock_hold()
         plans.append((draft, number, hold or ("", ""), allocation))
     stock_reserve_many(reservations=reservations, actor=actor)
     ids = _order_ids(len(drafts))

@@ -16,10 +16,10 @@ from orders.drafts import TEXT_LIMITS, Recipient
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services.allocation import allocate_and_reserve, needs_by_sku
 from orders.services.errors import OrderActionRefused
+from orders.services.intake import bad_address_hold, out_of_stock_hold, unknown_sku_hold
+from orders.services.lifecycle import NOTE_LIMIT, check_note, lock_order
 from orders.states import BEFORE_PACKING, ExceptionReason, HoldReason, OrderStatus
 
-_NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
-_HOLD_NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
 ADDRESS_PARTS = ("province", "city", "district", "street")
 _ADDRESS_LIMITS = {
@@ -30,26 +30,6 @@ _ADDRESS_LIMITS = {
     "district": TEXT_LIMITS["recipient.district"],
     "street": TEXT_LIMITS["recipient.street"],
 }
-
-
-def _order_id(order: Order | int) -> int:
-    return order.pk if isinstance(order, Order) else order
-
-
-def _check_note(note: str) -> None:
-    if len(note or "") > _NOTE_LIMIT:
-        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": _NOTE_LIMIT}, code="note_too_long")
-
-
-def _locked(order: Order | int, expected_status: str | None = None) -> Order:
-    locked = Order.objects.select_for_update().get(pk=_order_id(order))
-    if expected_status is not None and locked.status != expected_status:
-        raise OrderActionRefused(
-            _("订单 %(number)s 已被其他人改为「%(status)s」，请刷新后再操作")
-            % {"number": locked.number, "status": locked.get_status_display()},
-            code="concurrent_change",
-        )
-    return locked
 
 
 # ---- SKU relinking ----
@@ -66,7 +46,7 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
     with the new reason (another unknown code, an incomplete address, out of stock).
     Locks the order row, then the chosen stock rows in primary-key order (``stock_reserve``).
     """
-    _check_note(note)
+    check_note(note)
     codes = {str(k).strip(): str(v).strip() for k, v in codes.items() if str(k).strip()}
     if not codes:
         raise OrderActionRefused(_("没有要映射的编码"), code="nothing_to_map")
@@ -77,7 +57,7 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
             _("SKU 编码不存在或已停用：%(codes)s") % {"codes": "、".join(bad)}, code="unknown_target_sku"
         )
     with transaction.atomic():
-        locked = _locked(order)
+        locked = lock_order(order)
         if locked.status != OrderStatus.ON_HOLD or locked.hold_reason != HoldReason.UNKNOWN_SKU:
             raise OrderActionRefused(
                 _("订单 %(number)s 已不在「未知商品编码」挂起中（当前：%(status)s），未做修改")
@@ -112,26 +92,25 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
 
 
 def _pairs(codes: dict[str, str]) -> str:
-    return Truncator("、".join(f"{k} → {v}" for k, v in codes.items())).chars(_NOTE_LIMIT - 20)
+    return Truncator("、".join(f"{k} → {v}" for k, v in codes.items())).chars(NOTE_LIMIT - 20)
 
 
 def _retry_reservation(order: Order, lines: list[OrderLine], actor) -> None:
     """Release the hold if every line can now be reserved; else keep it with the current reason."""
     unknown = sorted({line.sku_code for line in lines if line.sku_id is None})
     if unknown:
-        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_HOLD_NOTE_LIMIT)
-        _keep_held(order, HoldReason.UNKNOWN_SKU, note, actor)
+        _keep_held(order, *unknown_sku_hold(unknown), actor)
         return
     missing = Recipient(province=order.province, city=order.city, street=order.street).missing_parts()
     if missing:
-        _keep_held(order, HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, actor)
+        _keep_held(order, *bad_address_hold(missing), actor)
         return
     skus = {line.sku_code: line.sku for line in lines}
     allocation = allocate_and_reserve(
         needs=needs_by_sku(lines, skus), province=order.province, reference=order.number, actor=actor
     )
     if allocation is None:
-        _keep_held(order, HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"), actor)
+        _keep_held(order, *out_of_stock_hold(), actor)
         return
     for line in lines:
         line.warehouse_id = allocation.warehouse_id
@@ -184,7 +163,7 @@ def order_change_address(
     with the new reason). Refused once the order is packed (then
     the change is an exception, see ``order_flag_exception``) or cancelled.
     """
-    _check_note(note)
+    check_note(note)
     unknown = sorted(set(address) - set(ADDRESS_FIELDS))
     if unknown:
         raise OrderActionRefused(_("未知的地址字段：%(f)s") % {"f": "、".join(unknown)}, code="invalid_address")
@@ -197,7 +176,7 @@ def order_change_address(
                 code="invalid_address",
             )
     with transaction.atomic():
-        locked = _locked(order, expected_status)
+        locked = lock_order(order, expected_status)
         if locked.status not in BEFORE_PACKING:
             raise OrderActionRefused(
                 _("订单 %(number)s 当前状态为「%(status)s」，不能修改地址")
@@ -246,9 +225,9 @@ def order_flag_exception(*, order: Order | int, reason: str, note: str = "", act
     replaces the first; both are in the event log."""
     if reason not in ExceptionReason.values:
         raise OrderActionRefused(_("未知的异常原因"), code="invalid_reason")
-    _check_note(note)
+    check_note(note)
     with transaction.atomic():
-        locked = _locked(order)
+        locked = lock_order(order)
         locked.exception_reason, locked.exception_note, locked.exception_at = reason, note, timezone.now()
         locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
         OrderEvent.objects.create(
@@ -268,9 +247,9 @@ def order_clear_exception(*, order: Order | int, note: str, actor=None, expected
     note = (note or "").strip()
     if not note:
         raise OrderActionRefused(_("请填写处理说明"), code="note_required")
-    _check_note(note)
+    check_note(note)
     with transaction.atomic():
-        locked = _locked(order, expected_status)
+        locked = lock_order(order, expected_status)
         if not locked.exception_reason:
             raise OrderActionRefused(_("订单 %(number)s 没有待处理的异常") % {"number": locked.number}, code="no_exception")
         reason = locked.exception_reason

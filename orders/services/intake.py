@@ -276,7 +276,7 @@ def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tup
         stock_rows=prepared.stock_rows,
     )
     if allocation is None:
-        return HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货"), None
+        return (*out_of_stock_hold(), None)
     return "", "", allocation
 
 
@@ -285,13 +285,30 @@ def intake_hold(draft: OrderDraft, skus: dict) -> tuple[str, str] | None:
     code or an incomplete address; None otherwise (shared with ``orders.services.batch``)."""
     unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in skus})
     if unknown:
-        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
-        note = Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}).chars(_NOTE_LENGTH)
-        return HoldReason.UNKNOWN_SKU, note
+        return unknown_sku_hold(unknown)
     missing = draft.recipient.missing_parts()
     if missing:
-        return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
+        return bad_address_hold(missing)
     return None
+
+
+# The hold reasons with their notes, worded once for the intake, the batch intake and the changes
+# that retry a held order (``orders.services.changes``).
+
+
+def unknown_sku_hold(codes: list[str]) -> tuple[str, str]:
+    # Truncated: hundreds of long codes must not overflow the column and fail the intake.
+    return HoldReason.UNKNOWN_SKU, Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(codes)}).chars(
+        _NOTE_LENGTH
+    )
+
+
+def bad_address_hold(missing: list[str]) -> tuple[str, str]:
+    return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
+
+
+def out_of_stock_hold() -> tuple[str, str]:
+    return HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货")
 
 
 def _send_customer_upsert(cursor, name: str, phone: str) -> str | None:

@@ -35,6 +35,25 @@ ACTION_LABELS = {
 }
 
 
+def check_note(note: str) -> None:
+    """Refuse a note longer than the event log keeps (before anything is written)."""
+    if len(note or "") > NOTE_LIMIT:
+        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": NOTE_LIMIT}, code="note_too_long")
+
+
+def lock_order(order: Order | int, expected_status: str | None = None) -> Order:
+    """The order row, locked for the current transaction; refused when ``expected_status`` is given
+    and the order is no longer in it (the person acted on it as they saw it; someone has moved it since)."""
+    locked = Order.objects.select_for_update().get(pk=order.pk if isinstance(order, Order) else order)
+    if expected_status is not None and locked.status != expected_status:
+        raise OrderActionRefused(
+            _("订单 %(number)s 已被其他人改为「%(status)s」，请刷新后再操作")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            code="concurrent_change",
+        )
+    return locked
+
+
 def _transition(
     order: Order | int,
     name: str,
@@ -46,18 +65,9 @@ def _transition(
     effect: Callable[[Order], dict | None] | None = None,
     expected_status: str | None = None,
 ) -> Order:
-    order_id = order.pk if isinstance(order, Order) else order
-    if len(note or "") > NOTE_LIMIT:
-        raise OrderActionRefused(_("说明不能超过 %(n)d 个字符") % {"n": NOTE_LIMIT}, code="note_too_long")
+    check_note(note)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order_id)
-        if expected_status is not None and locked.status != expected_status:
-            # The person acted on the order as they saw it; someone else has moved it since.
-            raise OrderActionRefused(
-                _("订单 %(number)s 已被其他人改为「%(status)s」，请刷新后再操作")
-                % {"number": locked.number, "status": locked.get_status_display()},
-                code="concurrent_change",
-            )
+        locked = lock_order(order, expected_status)
         method = getattr(locked, name)
         if not can_proceed(method):
             raise OrderActionRefused(
