@@ -53,6 +53,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-intake: setup
 	$(BIN)/python bench/intake.py

@@ -3,7 +3,7 @@
 Kept lean on purpose (a plain Django view, not DRF): one read of the channel, the signature check,
 then one transaction holding the inbox row and its django-q2 task row. Parsing and intake happen
 in the worker (``channels.tasks.process_inbox_message``). Every refusal is a JSON error
-``{"code", "message"}`` (the API's shape, see ``oms.api_errors``) and writes nothing.
+``{"code", "message"}`` (the API's shape, see ``core.api_errors``) and writes nothing.
 """
 
 import functools

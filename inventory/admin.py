@@ -11,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.admin_mixins import ReadOnlyAdminMixin
+from core.admin_mixins import ReadOnlyAdminMixin
+from core.admin_paginator import EstimatedCountPaginator
 from inventory.models import Bin, Sku, StockLevel, StockMovement, Warehouse
 from inventory.services import StockError, stock_adjust
-from oms.admin_paginator import EstimatedCountPaginator
 
 #: A bulk adjustment touches at most this many stock rows at once.
 MAX_ADJUST_BATCH = 200

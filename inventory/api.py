@@ -8,9 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_errors import ErrorSerializer, ModelPermissions
 from inventory.models import StockLevel
 from inventory.selectors import stock_level_list
-from oms.api_errors import ErrorSerializer, ModelPermissions
 
 
 class StockCursorPagination(CursorPagination):

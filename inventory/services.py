@@ -14,8 +14,8 @@ from django.db.models import F, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from core.sql import bulk_insert, insert
 from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
-from inventory.sql import bulk_insert, insert
 
 _ID_COLUMN = f'"{StockLevel._meta.db_table}"."{StockLevel._meta.pk.column}"'
 
@@ -116,7 +116,7 @@ def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
     lacks stock, rolling the savepoint back undoes the rows this call did reserve and releases
     every row lock it took, so a caller trying another warehouse next cannot deadlock with an
     order falling back the other way. (On PostgreSQL the intake sends the savepoint statements in
-    the same round trips as its other statements; see ``inventory.sql.batch``.)
+    the same round trips as its other statements; see ``core.sql.batch``.)
     """
     quantities = _merged(lines)
     with transaction.atomic():

@@ -13,16 +13,3 @@ def normalize_province(name: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def mask_phone(phone: str) -> str:
-    """'13812341234' -> '138****1234'."""
-    phone = phone or ""
-    if len(phone) >= 7:
-        return f"{phone[:3]}****{phone[-4:]}"
-    return "*" * len(phone)
-
-
-def mask_street(street: str) -> str:
-    street = street or ""
-    return f"{street[:3]}****" if street else ""

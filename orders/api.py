@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oms.api_errors import ApiError, Conflict, ErrorSerializer, ModelPermissions, NotFound
+from core.api_errors import ApiError, Conflict, ErrorSerializer, ModelPermissions, NotFound
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response

@@ -27,7 +27,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from oms.api_errors import ApiError, Conflict
+from core.api_errors import ApiError, Conflict
 from orders.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

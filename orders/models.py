@@ -278,3 +278,9 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+def channel_model():
+    """The channel model, reached through the order's relation: orders never import ``channels``
+    (which sits above it), yet intake reads the channel's table by its code."""
+    return Order._meta.get_field("channel").related_model

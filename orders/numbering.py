@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from channels.models import Channel
-from orders.models import OrderNumberSequence, OrderSource
+from orders.models import OrderNumberSequence, OrderSource, channel_model
 
 _TABLE = OrderNumberSequence._meta.db_table
 
@@ -35,7 +34,7 @@ def number_statement(*, now=None, unless_taken: tuple[str, str] | None = None) -
     params: list = [connection.ops.adapt_datefield_value(day)]
     where = ""
     if unless_taken is not None:
-        channel, source = Channel._meta.db_table, OrderSource._meta.db_table
+        channel, source = channel_model()._meta.db_table, OrderSource._meta.db_table
         where = (
             f" WHERE EXISTS (SELECT 1 FROM {channel} c WHERE c.code = %s AND c.active AND NOT EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {source} s WHERE s.channel_id = c.id AND s.external_id = %s))"

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.address import mask_phone, mask_street
+from core.masking import mask_phone, mask_street
 from orders.drafts import MAX_LINES, DraftLine, OrderDraft, Recipient
 from orders.models import Priority
 from orders.states import OrderStatus

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.admin_paginator import EstimatedCountPaginator, estimated_row_count
 from inventory.models import MovementReason, StockLevel, StockMovement
-from oms.admin_paginator import EstimatedCountPaginator, estimated_row_count
 from orders.models import Order, OrderEvent
 from orders.services import (
     order_approve,

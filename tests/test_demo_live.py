@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from channels.models import Channel, OutboundPush, PushStatus
 from channels.services.polling import poll_channel
 from channels.services.writeback import outbound_push_due, shipment_cursor, shipments_collect
-from orders.demo.catalog import CHANNELS
+from oms.demo.catalog import CHANNELS
 from orders.models import Order
 from orders.states import OrderStatus
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from inventory.models import Bin, Sku, StockLevel, StockMovement, Warehouse
-from orders.demo.catalog import ean13
+from oms.demo.catalog import ean13
 from orders.models import Order, OrderEvent, OrderLine
 from orders.states import HoldReason, OrderStatus
 

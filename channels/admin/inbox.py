@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from channels.models import InboxMessage, InboxStatus
 from channels.services.inbox import REPLAYABLE, InboxReplayRefused, inbox_replay
-from oms.admin_paginator import EstimatedCountPaginator
-from orders.address import mask_phone
+from core.admin_paginator import EstimatedCountPaginator
+from core.masking import mask_phone
 from orders.admin.display import can_view_pii, local_time
 
 STATUS_COLOURS = {

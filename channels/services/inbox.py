@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from channels.connectors import PayloadInvalid, PlatformStatus, get_connector
 from channels.models import Channel, InboxMessage, InboxStatus
 from channels.services.skus import map_draft
-from inventory.sql import insert, insert_statement
+from core.sql import insert, insert_statement
 from orders.drafts import DraftInvalid
 from orders.services import OrderActionRefused, order_intake
 

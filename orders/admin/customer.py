@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from inventory.admin_mixins import ReadOnlyAdminMixin
-from oms.admin_paginator import EstimatedCountPaginator
-from orders.address import mask_phone
+from core.admin_mixins import ReadOnlyAdminMixin
+from core.admin_paginator import EstimatedCountPaginator
+from core.masking import mask_phone
 from orders.admin.display import can_view_pii, local_time
 
 

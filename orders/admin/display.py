@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from orders.address import mask_phone, mask_street
+from core.masking import mask_phone, mask_street
 from orders.states import STATUS_COLOURS, OrderStatus
 
 PII_PERMISSION = "orders.view_pii"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from oms.admin_paginator import EstimatedCountPaginator
+from core.admin_paginator import EstimatedCountPaginator
 from orders.admin.actions import ACTIONS, MAX_BATCH, OrderAction, run_action
 from orders.admin.display import (
     EMPTY,

@@ -18,11 +18,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.models import Channel
+from core.sql import bulk_insert
 from inventory.services import InsufficientStock, StockLine, stock_reserve_many
-from inventory.sql import bulk_insert
 from orders.drafts import DraftInvalid, OrderDraft
-from orders.models import Customer, Order, OrderSource
+from orders.models import Customer, Order, OrderSource, channel_model
 from orders.numbering import next_order_numbers
 from orders.services.allocation import Allocation, needs_by_sku, read_catalog, warehouse_candidates
 from orders.services.intake import intake_hold, new_order, order_intake, order_rows, out_of_stock_hold
@@ -112,7 +111,7 @@ def _one_by_one(drafts, actor, also) -> list[BatchResult]:
 
 
 def _channels(codes: set[str]) -> dict[str, int]:
-    found = dict(Channel.objects.filter(code__in=codes, active=True).values_list("code", "pk"))
+    found = dict(channel_model().objects.filter(code__in=codes, active=True).values_list("code", "pk"))
     missing = sorted(codes - set(found))
     if missing:
         raise DraftInvalid({"channel": _("渠道 %(code)s 不存在或已停用") % {"code": "、".join(missing)}})

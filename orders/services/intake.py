@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from channels.models import Channel
-from inventory.sql import batch, insert
+from core.sql import batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
-from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource
+from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, channel_model
 from orders.numbering import format_number, next_order_number, number_statement
 from orders.services.allocation import (
     Allocation,
@@ -73,7 +72,7 @@ def _prepare(draft: OrderDraft) -> _Prepared:
     locked for one statement only (see ``orders.numbering``); the stock as a first look only,
     since the reservation itself is the guarded update."""
     quote = connection.ops.quote_name
-    channel_table, source_table = quote(Channel._meta.db_table), quote(OrderSource._meta.db_table)
+    channel_table, source_table = quote(channel_model()._meta.db_table), quote(OrderSource._meta.db_table)
     number_sql, number_params, day = number_statement(unless_taken=(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
     new_id = connection.vendor == "postgresql"
@@ -133,7 +132,7 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
         number = next_order_number()
     try:
         # On PostgreSQL the statements whose results are not needed yet travel together, the
-        # last writes with the COMMIT (see ``inventory.sql.batch``).
+        # last writes with the COMMIT (see ``core.sql.batch``).
         with batch(), transaction.atomic():
             order = _create(draft=draft, prepared=prepared, number=number, actor=actor)
     except IntegrityError:

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.demo.run import CARRIERS, CHANNEL_CARRIERS
+from oms.demo.run import CARRIERS, CHANNEL_CARRIERS
 from orders.models import Order
 from orders.services import OrderActionRefused, order_approve, order_pack, order_ship, order_start_picking
 from orders.states import OrderStatus as S

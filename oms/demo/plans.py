@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from orders.demo.catalog import CHANNELS, DemoSku
-from orders.demo.people import Buyers
+from oms.demo.catalog import CHANNELS, DemoSku
+from oms.demo.people import Buyers
 from orders.drafts import DraftLine, OrderDraft, Recipient
 from orders.states import HoldReason
 from orders.states import OrderStatus as S

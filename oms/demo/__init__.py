@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from orders.demo.build import build_catalogue
-from orders.demo.plans import Planner
-from orders.demo.run import Runner
+from oms.demo.build import build_catalogue
+from oms.demo.plans import Planner
+from oms.demo.run import Runner
 
 
 @dataclass(frozen=True)

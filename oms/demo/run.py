@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from inventory.models import Sku, StockLevel
 from inventory.services import stock_receive
-from orders.demo.build import Catalogue
-from orders.demo.plans import CANCEL_NOTES, Plan
+from oms.demo.build import Catalogue
+from oms.demo.plans import CANCEL_NOTES, Plan
 from orders.drafts import DraftLine
 from orders.models import Order
 from orders.services import (

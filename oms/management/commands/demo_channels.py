@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from channels.models import Channel
 from channels.simulator import PLATFORMS
-from orders.demo.catalog import CHANNELS
+from oms.demo.catalog import CHANNELS
 
 DEMO_CREDENTIALS = {"app_key": "demo-key", "session": "demo-session", "access_token": "demo-token"}
 

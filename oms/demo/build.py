@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels.models import Channel
 from inventory.models import Bin, Sku, StockLevel, Warehouse
 from inventory.services import stock_receive
-from orders.demo.catalog import CHANNELS, PRODUCTS, WAREHOUSES, DemoSku, bin_codes, demo_skus
+from oms.demo.catalog import CHANNELS, PRODUCTS, WAREHOUSES, DemoSku, bin_codes, demo_skus
 
 
 @dataclass

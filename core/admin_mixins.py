@@ -1,4 +1,4 @@
-"""Admin pieces shared by the apps' admins (kept in the lowest app so every app may use them)."""
+"""Admin pieces shared by the apps' admins."""
 
 
 class ReadOnlyAdminMixin:

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from channels.models import Channel
 from inventory.models import Sku, Warehouse
-from orders.demo import seed_demo
+from oms.demo import seed_demo
 from orders.models import Order
 from orders.states import HoldReason, OrderStatus
 
