@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from channels.models import InboxMessage, InboxStatus
 from channels.services.inbox import REPLAYABLE, InboxReplayRefused, inbox_replay
+from core.admin_mixins import DeclaredFiltersOnlyMixin
 from core.admin_paginator import EstimatedCountPaginator
 from core.masking import mask_phone
 from orders.admin.display import can_view_pii, local_time
@@ -40,7 +41,7 @@ def pretty_body(body: str) -> str:
 
 
 @admin.register(InboxMessage)
-class InboxMessageAdmin(admin.ModelAdmin):
+class InboxMessageAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id", "channel", "source", "status_badge", "external_id", "received_local", "attempts", "error_excerpt",
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from core.admin_mixins import DeclaredFiltersOnlyMixin
 from core.admin_paginator import EstimatedCountPaginator
 from orders.admin.actions import ACTIONS, MAX_BATCH, OrderAction, run_action
 from orders.admin.display import (
@@ -71,7 +72,7 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
