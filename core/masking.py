@@ -13,15 +13,19 @@ body, a note), so an order, a customer, the inbox, the notes and the API all mas
 import re
 import unicodedata
 
-#: A phone written in free text: a mobile (optionally +86/0086/86, digits grouped by spaces or
-#: dashes) or a landline with its area code (``0571-88886666``, ``(010) 12345678``).
-_PHONE_IN_TEXT = re.compile(
-    r"(?<![\dA-Za-z+*])"
-    r"(?:"
+#: Something in free text that may be a phone: digits (any script's, so full-width ones too) grouped
+#: the way mobiles and landlines are written. ``_IS_PHONE`` then decides on its ASCII form.
+_CANDIDATE = re.compile(
+    r"(?<![\dA-Za-z+\uff0b*])"
+    r"(?:(?:[+\uff0b]|00|\uff10\uff10)?(?:86|\uff18\uff16)[ \-\uff0d]?)?"
+    r"(?:\d{3}(?:[ \-\uff0d]?\d{4}){2}|[(\uff08]?\d{3,4}[)\uff09]?[ \-\uff0d]?\d{7,8})"
+    r"(?![\dA-Za-z])"
+)
+#: A mobile (optionally +86/0086/86, digits grouped by spaces or dashes) or a landline with its
+#: area code (``0571-88886666``, ``(010) 12345678``).
+_IS_PHONE = re.compile(
     r"(?:(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}"
     r"|\(?0\d{2,3}\)?[ \-]?\d{7,8}"
-    r")"
-    r"(?![\dA-Za-z])"
 )
 #: Area codes of three digits: Beijing 010 and the 02x cities; every other area code has four.
 _SHORT_AREA = re.compile(r"0(?:10|2\d)")
@@ -70,7 +74,12 @@ def mask_phones_in_text(text: str) -> str:
     """``text`` with every phone in it masked by ``mask_phone``."""
     if not text:
         return text or ""
-    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
+    return _CANDIDATE.sub(_mask_match, text)
+
+
+def _mask_match(match: re.Match) -> str:
+    found = match.group(0)
+    return mask_phone(found) if _IS_PHONE.fullmatch(normalize_phone(found)) else found
 
 
 def mask_street(street: str) -> str:

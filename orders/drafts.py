@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.masking import normalize_phone
+
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
 
@@ -82,12 +84,24 @@ class OrderDraft:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
 
     def normalized(self) -> "OrderDraft":
-        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order);
-        the draft itself when they are trimmed already (imports hand over thousands)."""
-        if all(_is_trimmed(v) for v in (self.channel, self.external_id, *(line.sku_code for line in self.lines))):
+        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order)
+        and the phone as we store it (full-width digits made ASCII, see ``core.masking``); the draft
+        itself when it is so already (imports hand over thousands)."""
+        phone = self.recipient.phone
+        plain_phone = phone if not isinstance(phone, str) or phone.isascii() and phone == phone.strip() else None
+        if plain_phone is not None and all(
+            _is_trimmed(v) for v in (self.channel, self.external_id, *(line.sku_code for line in self.lines))
+        ):
             return self
         lines = tuple(replace(line, sku_code=_trimmed(line.sku_code)) for line in self.lines)
-        return replace(self, channel=_trimmed(self.channel), external_id=_trimmed(self.external_id), lines=lines)
+        recipient = self.recipient if plain_phone is not None else replace(self.recipient, phone=normalize_phone(phone))
+        return replace(
+            self,
+            channel=_trimmed(self.channel),
+            external_id=_trimmed(self.external_id),
+            lines=lines,
+            recipient=recipient,
+        )
 
     def validate(self) -> None:
         """Raise ``DraftInvalid`` listing every malformed field. Writes nothing."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from channels.connectors import PayloadInvalid, PlatformStatus, get_connector
 from channels.models import Channel, InboxMessage, InboxStatus
 from channels.services.skus import map_draft
+from core.masking import mask_street
 from core.sql import insert, insert_statement
 from orders.drafts import DraftInvalid
 from orders.services import OrderActionRefused, order_intake
@@ -300,7 +301,9 @@ def _apply_address(order, parsed):
         order = order_flag_exception(
             order=order,
             reason=ExceptionReason.LATE_ADDRESS_CHANGE,
-            note=_("买家改地址为：%(address)s") % {"address": text},
+            # The note is read by ops, who see streets masked; the full address is in the event's data.
+            note=_("买家改地址为：%(address)s")
+            % {"address": " ".join(mask_street(new[p]) if p == "street" else new[p] for p in _ADDRESS_PARTS if new[p])},
             data={"address": text},
         )
         return order, True, ""
