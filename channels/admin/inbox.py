@@ -31,10 +31,11 @@ MAX_REPLAY = 200
 
 
 def pretty_body(body: str) -> str:
-    """The body as indented JSON when it is JSON (Chinese kept readable), else as received."""
+    """The body as indented JSON when it is JSON (Chinese kept readable), else as received: any
+    stored body can be shown, however deeply nested (``RecursionError``) or broken."""
     try:
         return json.dumps(json.loads(body), ensure_ascii=False, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body
 
 
