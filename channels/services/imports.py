@@ -255,9 +255,10 @@ def import_run(job_id: int, *, budget_s: float | None = None) -> ImportJob:
                 f.close()
     except FileUnreadable as exc:
         return _fail(job, str(exc))
-    except Exception as exc:
+    except Exception:
+        # The exception's own text (a database error, a stack detail) is for the log, not for people.
         log.exception("import %s failed", job.pk)
-        _fail(job, _("导入中断：%(error)s。已导入的订单保留，重新运行会从中断处继续") % {"error": exc})
+        _fail(job, _("导入中断（系统错误，已记录日志）。已导入的订单保留，重新运行会从中断处继续"))
         raise
     job.refresh_from_db()
     job.status = ImportStatus.DONE
