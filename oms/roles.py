@@ -69,6 +69,8 @@ ROLES: dict[str, tuple[str, ...]] = {
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
+            # Login locks after failed logins (django-axes): see them, lift them.
+            + ("oms.view_loginlock", "oms.unlock_loginlock")
         )
     ),
     PICKER: (

@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.api_errors import ApiError, Conflict, ErrorSerializer, ModelPermissions, NotFound
+from core.api_pagination import StrictCursorPagination
+from core.api_parsers import JSONParser
+from core.api_views import ApiView
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -34,7 +34,7 @@ from orders.services import order_intake
 TAG = "orders"
 
 
-class OrderCursorPagination(CursorPagination):
+class OrderCursorPagination(StrictCursorPagination):
     ordering = "-id"
     page_size = 50
     page_size_query_param = "page_size"
@@ -82,7 +82,7 @@ _INTAKE_EXAMPLE = OpenApiExample(
 )
 
 
-class OrderListCreateApi(APIView):
+class OrderListCreateApi(ApiView):
     """``GET`` lists orders (``orders.view_order``); ``POST`` takes one in (``orders.add_order``)."""
 
     queryset = Order.objects.none()  # tells ModelPermissions which model's permissions apply
@@ -155,7 +155,7 @@ class OrderListCreateApi(APIView):
         return Response(OrderIntakeOutput(order, context=context).data, status=201 if result.created else 200)
 
 
-class OrderDetailApi(APIView):
+class OrderDetailApi(ApiView):
     """One order by its internal number or a platform order number (``orders.view_order``)."""
 
     queryset = Order.objects.none()

@@ -28,6 +28,7 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     *(f"inventory.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("sku", "warehouse", "bin")),
     *(f"channels.{verb}_channel" for verb in ("add", "change", "delete", "view")),
     "channels.delete_skumapping", "channels.replay_inboxmessage",
+    "oms.view_loginlock", "oms.unlock_loginlock",
 }
 
 
