@@ -1,9 +1,10 @@
-"""The API's JSON parser: DRF's, with a bound on nesting.
+"""The API's JSON parser: DRF's, refusing what would fail later as a server error.
 
-``json.loads`` raises ``RecursionError`` (not a ``ValueError``) on a body nested past Python's
-recursion limit, ~1,000 levels in 2 KB, which DRF would let through as a 500; and a body a little
-less deep parses, only to exhaust the stack later (serializers, the idempotency fingerprint).
-Order bodies are a few levels deep, so anything past ``MAX_DEPTH`` is a parse error.
+* Nesting: ``json.loads`` raises ``RecursionError`` (not a ``ValueError``) on a body nested past
+  Python's recursion limit, ~1,000 levels in 2 KB, which DRF lets through as a 500; a body a
+  little less deep parses, only to exhaust the stack later (serializers, the idempotency
+  fingerprint). Order bodies are a few levels deep, so anything past ``MAX_DEPTH`` is refused.
+* Lone surrogates (``"\\ud800"``): valid JSON, but no UTF-8 text, so the database cannot store them.
 """
 
 from django.utils.translation import gettext as _
@@ -19,24 +20,42 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise ParseError(_("JSON 嵌套层数过多（最多 %(n)d 层）") % {"n": MAX_DEPTH}) from exc
-        if too_deep(data, MAX_DEPTH):
-            raise ParseError(_("JSON 嵌套层数过多（最多 %(n)d 层）") % {"n": MAX_DEPTH})
+            raise ParseError(_too_deep()) from exc
+        problem = json_problem(data, MAX_DEPTH)
+        if problem:
+            raise ParseError(problem)
         return data
 
 
-def too_deep(value, limit: int) -> bool:
-    """True when ``value`` nests objects/arrays more than ``limit`` levels (walked without recursion)."""
+def json_problem(value, limit: int) -> str:
+    """Why ``value`` cannot be taken ("" when it can): nesting past ``limit`` levels, or text that
+    is not valid Unicode. Walked without recursion."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if not _encodable(item):
+                return _("JSON 里有无效的字符（单独的代理项 \\ud800–\\udfff）")
+            continue
         if isinstance(item, dict):
-            children = item.values()
+            children = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:
             continue
         if depth > limit:
-            return True
+            return _too_deep()
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return ""
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _too_deep() -> str:
+    return _("JSON 嵌套层数过多（最多 %(n)d 层）") % {"n": MAX_DEPTH}

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api_errors import ErrorSerializer, ModelPermissions
+from core.api_errors import COMMON_ERRORS, ErrorSerializer, ModelPermissions
 from core.api_pagination import StrictCursorPagination
 from core.api_views import ApiView
 from inventory.models import StockLevel
@@ -60,6 +60,7 @@ class StockLevelApi(ApiView):
             OpenApiParameter("page_size", int, description=_("每页条数，默认 100，最多 500")),
         ],
         responses={
+            **COMMON_ERRORS,
             200: StockPageOutput,
             400: ErrorSerializer,
             401: OpenApiResponse(ErrorSerializer, description=_("未登录或令牌无效")),

@@ -126,6 +126,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Uploads (core/uploads.py): no file over UPLOAD_MAX_MB is stored; a ZIP-based file (XLSX) is
+# refused before it is opened if it would expand past UPLOAD_UNZIPPED_MAX_MB, or if a large member
+# is compressed more than UPLOAD_ZIP_MAX_RATIO times (the mark of a zip bomb).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1024 * 1024
+UPLOAD_UNZIPPED_MAX_BYTES = env_int("UPLOAD_UNZIPPED_MAX_MB", 200) * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = env_int("UPLOAD_ZIP_MAX_RATIO", 100)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
