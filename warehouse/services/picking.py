@@ -38,7 +38,7 @@ from warehouse.services.common import (
 )
 from warehouse.services.errors import FloorRefused
 
-PICKABLE = (WaveStatus.RELEASED, WaveStatus.PICKING)
+PICKABLE = (WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.PICKED)
 SORTABLE = (WaveStatus.PICKING, WaveStatus.PICKED)
 
 
