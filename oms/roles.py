@@ -57,6 +57,16 @@ _OPS_PERMISSIONS = (
     # Spreadsheet import of platform order exports: upload, preview, import, follow progress.
     "channels.add_importjob",
     "channels.view_importjob",
+    # Carriers: see the rate table, propose/change an order's carrier, issue/void waybills, print.
+    "warehouse.view_carrier",
+    "warehouse.view_carrierservice",
+    "warehouse.view_carrierpickup",
+    "warehouse.view_ratezone",
+    "warehouse.view_carrierrate",
+    "warehouse.view_shipment",
+    "warehouse.choose_carrier",
+    "warehouse.issue_waybill",
+    "warehouse.print_documents",
 )
 
 #: Group name -> permissions as "app_label.codename".
@@ -69,6 +79,7 @@ ROLES: dict[str, tuple[str, ...]] = {
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
+            + _crud("warehouse", "carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")
         )
     ),
     PICKER: (
@@ -76,6 +87,10 @@ ROLES: dict[str, tuple[str, ...]] = {
         "inventory.view_stocklevel",
         "inventory.view_warehouse",
         "inventory.view_bin",
+        # The pack station issues the waybill and prints the label and the execution sheet.
+        "warehouse.view_shipment",
+        "warehouse.issue_waybill",
+        "warehouse.print_documents",
     ),
     GROUP_LEADER: (),
 }
