@@ -26,6 +26,8 @@ EVENT_WAYBILL_VOIDED = "waybill_void"
 PROPOSABLE = [*BEFORE_PACKING, OrderStatus.PACKED]
 #: A waybill is issued from 打单 (before picking) up to the pack station.
 ISSUABLE = [OrderStatus.READY, OrderStatus.PICKING, OrderStatus.PACKED]
+#: A waybill may be voided until the parcel leaves, and after a cancel (the label is then waste).
+VOIDABLE = [*ISSUABLE, OrderStatus.CANCELLED]
 REASON_LIMIT = Shipment._meta.get_field("change_reason").max_length
 
 
@@ -176,7 +178,7 @@ def shipment_void(*, order: Order | int, reason: str, actor) -> Shipment:
         shipment = Shipment.objects.filter(order=locked).select_related("carrier").first()
         if shipment is None or shipment.status != ShipmentStatus.ISSUED:
             raise ShippingRefused(_("该订单没有可作废的面单"), code="not_issued")
-        _check_status(locked, ISSUABLE, _("作废面单"))
+        _check_status(locked, VOIDABLE, _("作废面单"))
         number = shipment.waybill_number
         try:
             adapter_for(shipment.carrier.adapter).cancel(carrier_code=shipment.carrier.code, number=number)

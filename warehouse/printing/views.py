@@ -40,7 +40,7 @@ def printer_required(view):
         try:
             return view(request, *args, **kwargs)
         except ShippingRefused as exc:
-            return _message(exc.message, 404 if exc.code == "not_found" else 409)
+            return _message(exc.message, {"not_found": 404, "bad_request": 400}.get(exc.code, 409))
         except CJKFontMissing as exc:
             return _message(exc.message, 503)
 
