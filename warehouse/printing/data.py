@@ -121,11 +121,12 @@ def _shipment_of(order: Order) -> Shipment | None:
 def sheets_for(
     entries: Sequence[tuple[Order | int, str | int | None]],
     *,
-    url_for: Callable[[str], str] = pack_path,
+    url_for: Callable[[str], str] = str,
     wave: str = "",
 ) -> list[SheetData]:
     """One ``SheetData`` per (order, slot) in the order given; ``url_for`` turns the pack path
-    into what the QR holds (an absolute URL when a request is at hand). Three queries."""
+    into what the QR holds (``request.build_absolute_uri`` when a request is at hand; the path
+    itself by default). Two queries."""
     pks = [order.pk if isinstance(order, Order) else order for order, _slot in entries]
     orders = _orders(pks)
     sheets = []
@@ -165,7 +166,7 @@ def orders_by_number(numbers: Sequence[str]) -> list[Order]:
 
 def labels_for(orders: Sequence[Order | int]) -> list[LabelData]:
     """One ``LabelData`` per order, in the order given; refused (naming them) when an order has no
-    issued waybill, so a batch never prints with gaps. Four queries."""
+    issued waybill, so a batch never prints with gaps. Three queries."""
     pks = [order.pk if isinstance(order, Order) else order for order in orders]
     by_pk = _orders(pks)
     shipments = {
