@@ -100,3 +100,30 @@ def test_without_a_cjk_font_the_answer_names_the_package(printer, ready_order, s
 
     assert response.status_code == 503
     assert "fonts-wqy-microhei" in response.content.decode() and "PDF_CJK_FONT" in response.content.decode()
+
+
+def test_the_html_label_for_printing_from_the_browser(printer, ready_order):
+    order = ready_order(phone="139****1234")
+    shipment = shipment_issue(order=order, weight_g=1250)
+
+    page = printer.get(f"/floor/print/label/{order.number}.html?size=100x150").content.decode()
+    batch = printer.get("/floor/print/labels.html", {"orders": order.number})
+
+    assert "@page { size: 100mm 150mm" in page and shipment.waybill_number in page and shipment.sort_code in page
+    assert page.count("<svg") == 2 and "1.25 kg" in page
+    assert "平台隐私号：须使用平台电子面单打印" in page and "139****1234" not in page
+    assert batch.status_code == 200 and "@page { size: 76mm 130mm" in batch.content.decode()
+
+
+def test_without_a_font_the_label_pdf_points_to_the_html_label(printer, ready_order, settings):
+    order = ready_order()
+    shipment_issue(order=order, weight_g=800)
+    settings.PDF_CJK_FONT = "/nonexistent/font.ttc"
+    fonts.reset_for_tests()
+    try:
+        response = printer.get(f"/floor/print/label/{order.number}.pdf?size=100x150")
+    finally:
+        fonts.reset_for_tests()
+
+    assert response.status_code == 503
+    assert f"http://testserver/floor/print/label/{order.number}.html?size=100x150" in response.content.decode()

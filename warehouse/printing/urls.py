@@ -9,4 +9,6 @@ urlpatterns = [
     path("sheets.pdf", views.sheets_pdf_view, name="sheets"),
     path("label/<str:number>.pdf", views.label_pdf, name="label"),
     path("labels.pdf", views.labels_pdf_view, name="labels"),
+    path("label/<str:number>.html", views.label_html, name="label-html"),
+    path("labels.html", views.labels_html_view, name="labels-html"),
 ]

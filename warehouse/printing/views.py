@@ -16,6 +16,7 @@ from orders.models import Order
 from warehouse.carriers.errors import ShippingRefused
 from warehouse.printing.data import labels_for, orders_by_number, sheets_for
 from warehouse.printing.fonts import CJKFontMissing
+from warehouse.printing.html import labels_html
 from warehouse.printing.label import DEFAULT_SIZE, SIZES, labels_pdf
 from warehouse.printing.sheet import sheets_pdf
 
@@ -99,15 +100,40 @@ def sheets_pdf_view(request):
     )
 
 
+def _labels(request, numbers: list[str], *, html: bool, filename: str) -> HttpResponse:
+    size = _size(request)
+    labels = labels_for(orders_by_number(numbers))
+    if html:
+        return HttpResponse(labels_html(labels, size=size))
+    try:
+        return pdf_response(labels_pdf(labels, size=size), filename)
+    except CJKFontMissing as exc:
+        page = request.build_absolute_uri(request.path.removesuffix(".pdf") + ".html")
+        query = request.GET.urlencode()
+        return _message(f"{exc.message}\n{page}{'?' + query if query else ''}", 503)
+
+
 @printer_required
 def label_pdf(request, number: str):
-    size = _size(request)
-    return pdf_response(labels_pdf(labels_for(orders_by_number([number])), size=size), f"label-{number}.pdf")
+    return _labels(request, [number], html=False, filename=f"label-{number}.pdf")
+
+
+@printer_required
+def label_html(request, number: str):
+    """The same label as a page the browser prints with the PC's fonts (``@page`` sized)."""
+    return _labels(request, [number], html=True, filename="")
+
+
+def _listed(request) -> list[str]:
+    return [number for number, _slot in parse_entries(request.GET.get("orders", ""))]
 
 
 @printer_required
 def labels_pdf_view(request):
-    size = _size(request)
-    entries = parse_entries(request.GET.get("orders", ""))
-    orders = orders_by_number([number for number, _slot in entries])
-    return pdf_response(labels_pdf(labels_for(orders), size=size), f"labels-{len(orders)}.pdf")
+    numbers = _listed(request)
+    return _labels(request, numbers, html=False, filename=f"labels-{len(numbers)}.pdf")
+
+
+@printer_required
+def labels_html_view(request):
+    return _labels(request, _listed(request), html=True, filename="")
