@@ -148,3 +148,23 @@ def test_the_rate_table_pages_load(supervisor_client, carriers):
         assert supervisor_client.get(reverse(f"admin:warehouse_{name}_changelist")).status_code == 200
     service = CarrierService.objects.get(name="顺丰特快")
     assert supervisor_client.get(reverse("admin:warehouse_carrierservice_change", args=[service.pk])).status_code == 200
+
+
+def test_the_order_page_panel_shows_the_choice_the_reason_and_the_links(make_member, ready_order, rf):
+    from warehouse.carriers.panel import order_shipment_panel
+    from warehouse.carriers.services import shipment_choose
+
+    order = ready_order(province="浙江省", city="杭州市")
+    request = rf.get("/")
+    request.user = make_member(OPS, "ops_panel")
+    assert order_shipment_panel(request, order) == ""
+
+    shipment_propose(order=order, weight_g=1200)
+    shipment_choose(order=order, service=CarrierService.objects.get(name="顺丰标快"), reason="买家要求顺丰",
+                    actor=request.user)
+    issued = shipment_issue(order=order)
+    html = order_shipment_panel(request, order)
+
+    assert "顺丰标快" in html and "¥14.00" in html and issued.waybill_number in html
+    assert "ops_panel 改派（原推荐 极兔标快）：买家要求顺丰" in html and "极兔标快 ¥3.70" in html
+    assert f"/floor/print/label/{order.number}.pdf" in html
