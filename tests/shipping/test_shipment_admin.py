@@ -168,3 +168,28 @@ def test_the_order_page_panel_shows_the_choice_the_reason_and_the_links(make_mem
     assert "顺丰标快" in html and "¥14.00" in html and issued.waybill_number in html
     assert "ops_panel 改派（原推荐 极兔标快）：买家要求顺丰" in html and "极兔标快 ¥3.70" in html
     assert f"/floor/print/label/{order.number}.pdf" in html
+
+
+def test_the_shipments_page_has_buttons_for_the_same_actions(ops_client, ready_order):
+    order = ready_order(province="浙江省", city="杭州市")
+    shipment = shipment_propose(order=order, weight_g=1200)
+    page = reverse("admin:warehouse_shipment_change", args=[shipment.pk])
+    act_url = lambda name: reverse("admin:warehouse_shipment_act", args=[shipment.pk, name])  # noqa: E731
+
+    body = ops_client.get(page).content.decode()
+    assert act_url("choose") in body and act_url("issue") in body and act_url("void") not in body
+
+    form = ops_client.get(act_url("choose"))
+    assert "改派快递" in form.content.decode()
+    sf = CarrierService.objects.get(name="顺丰标快")
+    changed = ops_client.post(act_url("choose"), {"apply": "1", "service": sf.pk, "reason": "买家要求顺丰"}, follow=True)
+    assert changed.redirect_chain[-1][0] == page and Shipment.objects.get(pk=shipment.pk).service == sf
+
+    assert ops_client.get(act_url("issue")).status_code == 302  # issuing needs a POST
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.PROPOSED
+    issued = ops_client.post(act_url("issue"), follow=True)
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.ISSUED and shipment.waybill_number.startswith("SF")
+    assert act_url("void") in issued.content.decode()
+
+    assert ops_client.get(reverse("admin:warehouse_shipment_act", args=[shipment.pk, "delete"]), follow=True).redirect_chain[-1][0] == page

@@ -188,8 +188,30 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html_join(" · ", '<a href="{}" target="_blank">{}</a>', links)
 
     def get_urls(self):
-        propose = path("propose/", self.admin_site.admin_view(self.propose_view), name="warehouse_shipment_propose")
-        return [propose, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("propose/", view(self.propose_view), name="warehouse_shipment_propose"),
+            path("<int:pk>/act/<str:action>/", view(self.one_view), name="warehouse_shipment_act"),
+            *super().get_urls(),
+        ]
+
+    #: actions offered as buttons on a shipment's page: name -> permission they need
+    PAGE_ACTIONS = {"choose": "warehouse.choose_carrier", "issue": "warehouse.issue_waybill", "void": "warehouse.issue_waybill"}
+
+    def one_view(self, request, pk: int, action: str):
+        """A page button: the same action (form and service) as in the list, for this shipment."""
+        page = reverse("admin:warehouse_shipment_change", args=[pk])
+        if action not in self.PAGE_ACTIONS or not request.user.has_perm(self.PAGE_ACTIONS[action]):
+            messages.error(request, _("没有这项操作的权限"))
+            return HttpResponseRedirect(page)
+        if action == "issue" and request.method != "POST":
+            return HttpResponseRedirect(page)
+        response = getattr(self, action)(request, Shipment.objects.filter(pk=pk))
+        return response or HttpResponseRedirect(page)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        buttons = [name for name, perm in self.PAGE_ACTIONS.items() if request.user.has_perm(perm)]
+        return super().change_view(request, object_id, form_url, {"page_actions": buttons, **(extra_context or {})})
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_propose": request.user.has_perm("warehouse.choose_carrier"), **(extra_context or {})}
