@@ -23,6 +23,8 @@ from warehouse.printing.sheet import sheets_pdf
 #: One request prints at most this many orders (a wave is far smaller).
 MAX_ORDERS = 500
 PERMISSION = "warehouse.print_documents"
+#: A slot (格口) or tote number longer than this is not one; it is cut rather than overflow the sheet.
+SLOT_LIMIT = 8
 
 
 def _message(text: str, status: int) -> HttpResponse:
@@ -59,7 +61,7 @@ def parse_entries(raw: str) -> list[tuple[str, str]]:
     entries = []
     for item in raw.replace(",", " ").replace("，", " ").split():
         number, _sep, slot = item.partition(":")
-        entries.append((number.strip(), slot.strip()))
+        entries.append((number.strip(), slot.strip()[:SLOT_LIMIT]))
     if not entries:
         raise ShippingRefused(_("请用 orders 参数给出订单号，多个用逗号分隔"), code="bad_request")
     if len(entries) > MAX_ORDERS:
@@ -86,7 +88,8 @@ def sheet_response(request, entries: list[tuple[Order, str]], *, wave: str = "",
 @printer_required
 def sheet_pdf(request, number: str):
     (order,) = orders_by_number([number])
-    return sheet_response(request, [(order, request.GET.get("slot", ""))], filename=f"sheet-{number}.pdf")
+    slot = request.GET.get("slot", "")[:SLOT_LIMIT]
+    return sheet_response(request, [(order, slot)], filename=f"sheet-{number}.pdf")
 
 
 @printer_required
