@@ -62,6 +62,16 @@ _OPS_PERMISSIONS = (
     "warehouse.view_scanrecord",
     "warehouse.view_parcel",
     "warehouse.view_floorphoto",
+    # Carriers: see the rate table, propose/change an order's carrier, issue/void waybills, print.
+    "warehouse.view_carrier",
+    "warehouse.view_carrierservice",
+    "warehouse.view_carrierpickup",
+    "warehouse.view_ratezone",
+    "warehouse.view_carrierrate",
+    "warehouse.view_shipment",
+    "warehouse.choose_carrier",
+    "warehouse.issue_waybill",
+    "warehouse.print_documents",
 )
 
 #: Floor supervision: build, release, reassign and cancel waves in every warehouse, let a parcel
@@ -83,6 +93,7 @@ ROLES: dict[str, tuple[str, ...]] = {
             + _crud("channels", "channel")
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
             + _FLOOR_SUPERVISOR_PERMISSIONS
+            + _crud("warehouse", "carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")
         )
     ),
     PICKER: (
@@ -95,6 +106,10 @@ ROLES: dict[str, tuple[str, ...]] = {
         "warehouse.view_pickline",
         "warehouse.view_box",
         "warehouse.add_floorphoto",
+        # The pack station issues the waybill and prints the label and the execution sheet.
+        "warehouse.view_shipment",
+        "warehouse.issue_waybill",
+        "warehouse.print_documents",
     ),
     GROUP_LEADER: (),
 }

@@ -9,5 +9,7 @@ class WarehouseConfig(AppConfig):
     def ready(self):
         from orders.admin.panels import register_order_panel
         from warehouse.admin.timeline import order_floor_panel
+        from warehouse.carriers.panel import order_shipment_panel
 
+        register_order_panel(order_shipment_panel)
         register_order_panel(order_floor_panel)
