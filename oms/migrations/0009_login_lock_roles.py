@@ -46,6 +46,6 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("oms", "0006_login_lock")]
+    dependencies = [("oms", "0008_login_lock")]
 
     operations = [migrations.RunPython(add, remove)]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('axes', '0010_accessattemptexpiration'),
-        ('oms', '0005_shared_cache_table'),
+        ('oms', '0007_shared_cache_table'),
     ]
 
     operations = [

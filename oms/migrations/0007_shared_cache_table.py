@@ -17,6 +17,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("oms", "0004_import_roles")]
+    dependencies = [("oms", "0006_carrier_roles")]
 
     operations = [migrations.RunPython(create, drop)]
