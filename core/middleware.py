@@ -52,7 +52,7 @@ def body_length(request) -> int:
 
 
 def too_large_message() -> str:
-    return _("请求体超过 %(size)d 字节的上限") % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    return _("请求体超过 %(size)s 字节的上限") % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
 
 
 def refuse(request, status: int, code: str, message) -> HttpResponse:
