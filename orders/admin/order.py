@@ -33,6 +33,7 @@ from orders.admin.display import (
 )
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.panels import render_order_panels
+from orders.admin.privacy import PrivacyColumnsMixin
 from orders.admin.search import search_orders
 from orders.models import Order
 from orders.states import ExceptionReason, HoldReason, OrderStatus
@@ -74,7 +75,7 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
+class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
@@ -166,10 +167,6 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
             )
         return badge
 
-    @admin.display(description=gettext_lazy("状态"), ordering="status")
-    def status_column_full(self, order):
-        return self.status_column(order, full=True)
-
     @admin.display(description=gettext_lazy("异常"))
     def exception_display(self, order, *, full: bool = False):
         if not order.exception_reason:
@@ -181,16 +178,6 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
             local_time(order.exception_at),
         )
 
-    @admin.display(description=gettext_lazy("异常"))
-    def exception_display_full(self, order):
-        """With the full new address of a late address change (its note shows the street masked)."""
-        shown = self.exception_display(order, full=True)
-        event = order.events.filter(action="flag_exception").order_by("-id").values_list("data", flat=True).first()
-        address = (event or {}).get("address") if isinstance(event, dict) else None
-        if order.exception_reason == ExceptionReason.LATE_ADDRESS_CHANGE and address:
-            return format_html('{}<br><span class="oms-sub">{}{}</span>', shown, _("新地址："), address)
-        return shown
-
     @admin.display(description=gettext_lazy("状态"))
     def status_display(self, order, *, full: bool = False):
         detail = ""
@@ -198,18 +185,6 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
             note = note_for(order.hold_note, full=full)
             detail = " · ".join(part for part in (order.get_hold_reason_display(), note) if part)
         return status_badge(order.status, detail)
-
-    @admin.display(description=gettext_lazy("状态"))
-    def status_display_full(self, order):
-        return self.status_display(order, full=True)
-
-    @admin.display(description=gettext_lazy("买家留言"))
-    def buyer_note_masked(self, order):
-        return note_for(order.buyer_note, full=False)
-
-    @admin.display(description=gettext_lazy("卖家备注"))
-    def seller_note_masked(self, order):
-        return note_for(order.seller_note, full=False)
 
     @admin.display(description=gettext_lazy("平台订单号"))
     def platform_numbers(self, order):
