@@ -25,6 +25,7 @@ def lockout_response(request, original_response=None, credentials=None):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # like the login page: nobody is logged in here
         "title": _("登录已被暂时锁定"),
         "message": _(
             "这个账号或这台电脑所在的网络地址连续 %(limit)d 次登录失败，为防止密码被猜中，已暂停登录 %(minutes)d 分钟。"
