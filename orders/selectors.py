@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
+from core.masking import normalize_phone
 from orders.models import Order, OrderEvent, OrderLine, OrderSource
 
 
@@ -79,7 +80,7 @@ def order_list(
     if warehouse:
         queryset = queryset.filter(warehouse__code=warehouse)
     if phone:
-        queryset = queryset.filter(phone=phone)
+        queryset = queryset.filter(phone=normalize_phone(phone))
     if created_since:
         queryset = queryset.filter(created_at__gte=created_since)
     if updated_since:

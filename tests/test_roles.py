@@ -42,6 +42,7 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
       for model in ("box", "floormember", "floorsettings")),
     *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
       for model in ("carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")),
+    "oms.view_loginlock", "oms.unlock_loginlock",
 }
 
 

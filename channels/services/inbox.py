@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from channels.connectors import PayloadInvalid, PlatformStatus, get_connector
 from channels.models import Channel, InboxMessage, InboxStatus
 from channels.services.skus import map_draft
+from core.masking import mask_street
 from core.sql import insert, insert_statement
 from orders.drafts import DraftInvalid
 from orders.services import OrderActionRefused, order_intake
@@ -129,7 +130,9 @@ def inbox_process(message_id: int) -> InboxMessage:
         payload = json.loads(message.body)
         if not isinstance(payload, dict):
             raise PayloadInvalid(_("内容不是一个订单对象"))
-    except (ValueError, PayloadInvalid) as exc:
+    except (ValueError, RecursionError, PayloadInvalid) as exc:
+        # Whatever the body is, a body that cannot be read fails now, with a reason: RecursionError
+        # (nesting deeper than the parser goes) is no ValueError and would leave it pending.
         return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
     try:
         parsed = connector.parse(payload, channel_code=message.channel.code)
@@ -300,7 +303,9 @@ def _apply_address(order, parsed):
         order = order_flag_exception(
             order=order,
             reason=ExceptionReason.LATE_ADDRESS_CHANGE,
-            note=_("买家改地址为：%(address)s") % {"address": text},
+            # The note is read by ops, who see streets masked; the full address is in the event's data.
+            note=_("买家改地址为：%(address)s")
+            % {"address": " ".join(mask_street(new[p]) if p == "street" else new[p] for p in _ADDRESS_PARTS if new[p])},
             data={"address": text},
         )
         return order, True, ""
@@ -374,4 +379,6 @@ def _parse_error(exc: Exception, channel: Channel) -> str:
         return _("平台 %(platform)s 没有对接程序") % {"platform": channel.get_platform_display()}
     if isinstance(exc, PayloadInvalid):
         return str(exc)
+    if isinstance(exc, RecursionError):
+        return _("内容嵌套层数过多，无法读取")
     return _("内容不是合法的 JSON：%(error)s") % {"error": exc}

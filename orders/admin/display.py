@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.masking import mask_phone, mask_street
+from core.masking import mask_phone, mask_phones_in_text, mask_street
 from orders.states import STATUS_COLOURS, OrderStatus
 
 PII_PERMISSION = "orders.view_pii"
@@ -54,6 +54,12 @@ def region(order) -> str:
 
 def phone_for(order, *, full: bool) -> str:
     return order.phone if full else mask_phone(order.phone)
+
+
+def note_for(text: str, *, full: bool) -> str:
+    """A free-text note (buyer's message, hold or exception note, event note) with any phone in it
+    masked for viewers without ``orders.view_pii``."""
+    return text if full else mask_phones_in_text(text)
 
 
 def address_for(order, *, full: bool) -> str:
