@@ -49,6 +49,15 @@ def insert_statement(objs: list) -> tuple[str, list]:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
 
+def slices(items: list, *, params_each: int, params_fixed: int = 0):
+    """``items`` in consecutive slices small enough that a statement with ``params_each`` parameters
+    per item and ``params_fixed`` more stays under the database's limit (all at once if none)."""
+    limit = connection.features.max_query_params
+    size = max(1, (limit - params_fixed) // params_each) if limit else max(len(items), 1)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def batch():
     """A context in which statements whose results are not read yet travel together (PostgreSQL)."""
     if connection.vendor == "postgresql":

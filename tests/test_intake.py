@@ -188,9 +188,9 @@ def test_an_order_whose_second_line_lacks_stock_reserves_nothing_anywhere(stocke
 def test_a_warehouse_emptied_between_reading_and_reserving_is_skipped_whole(stocked, make_draft, monkeypatch):
     """Another order takes Hangzhou's A002 after the intake read availability: the partly applied
     reservation in Hangzhou is rolled back and the order goes to Guangzhou instead."""
-    import orders.services.allocation as allocation
+    import orders.services.reservation as reservation
 
-    real_reserve = allocation.stock_reserve
+    real_reserve = reservation.stock_reserve
     hz_a002 = StockLevel.objects.get(sku__code="A002", warehouse__code="HZ")
 
     def another_order_first(**kwargs):
@@ -198,7 +198,7 @@ def test_a_warehouse_emptied_between_reading_and_reserving_is_skipped_whole(stoc
             real_reserve(lines=[StockLine(hz_a002.pk, 100)], reference="OTHER")
         return real_reserve(**kwargs)
 
-    monkeypatch.setattr(allocation, "stock_reserve", another_order_first)
+    monkeypatch.setattr(reservation, "stock_reserve", another_order_first)
     order = order_intake(draft=make_draft([("A001", 2), ("A002", 1)], province="浙江省")).order
 
     assert order.status == OrderStatus.PENDING_REVIEW
