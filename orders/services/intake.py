@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.sql import batch, insert
+from core.sql import atomic_batch, batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
 from orders.models import Order, OrderEvent, OrderLine, OrderSource
@@ -123,8 +123,8 @@ def order_intake(
         number = next_order_number()
     try:
         # On PostgreSQL the statements whose results are not needed yet travel together, the
-        # last writes with the COMMIT (see ``core.sql.batch``).
-        with batch(), transaction.atomic():
+        # last writes with the COMMIT (see ``core.sql.atomic_batch``).
+        with atomic_batch():
             order = _create(draft=draft, prepared=prepared, number=number, actor=actor)
     except IntegrityError:
         # A concurrent delivery of the same platform order committed first.
