@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from core.sql import slices
 from orders.events import EventAction
@@ -157,6 +157,17 @@ def orders_waiting_on_codes(*, channel_id: int, codes) -> list[int]:
         )
         .values_list("order_id", flat=True)
         .distinct()
+    )
+
+
+def orders_waiting_for_payment(*, channel_id: int, placed_before: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, number) of this shop's orders still waiting for payment that were placed before
+    ``placed_before`` (by the platform's order time, else by when we took them in), oldest first."""
+    return list(
+        Order.objects.filter(channel_id=channel_id, status=OrderStatus.PENDING_PAYMENT)
+        .filter(Q(placed_at__lt=placed_before) | Q(placed_at__isnull=True, created_at__lt=placed_before))
+        .order_by("id")
+        .values_list("id", "number")[:limit]
     )
 
 
