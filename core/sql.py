@@ -69,16 +69,13 @@ def batch():
 def atomic_batch():
     """``transaction.atomic()`` whose statements travel together (``batch``) on PostgreSQL.
 
-    At the top level the pipeline holds the transaction, so the COMMIT travels with the last
-    writes. Inside the caller's transaction it is a savepoint holding the pipeline instead: an
-    error inside (a unique violation) first ends the pipeline, then rolls back to the savepoint,
-    and the caller's transaction goes on."""
-    if connection.in_atomic_block:
-        with transaction.atomic(), batch():
-            yield
-    else:
-        with batch(), transaction.atomic():
-            yield
+    The transaction holds the pipeline, not the other way round: psycopg answers a change of
+    autocommit inside a pipeline with a round trip of its own (Django's BEGIN and its return to
+    autocommit after the COMMIT would cost two), and an error inside (a unique violation) ends the
+    pipeline first, then rolls the transaction (or the caller's savepoint) back. The last writes
+    go when the pipeline ends, then the COMMIT."""
+    with transaction.atomic(), batch():
+        yield
 
 
 @contextmanager
