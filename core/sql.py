@@ -1,8 +1,9 @@
 """Two small tools for the hottest write paths (order intake, reservation), shared by the apps.
 
 ``insert`` writes model instances with one plain ``INSERT … VALUES (…), (…)``: the same values
-Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``), without
-building a query object per call. ``batch`` sends several statements in one round trip on
+Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``; on
+PostgreSQL read straight from the instances, which is what those come to there, see
+``bulk_insert``), without building a query object per call. ``batch`` sends several statements in one round trip on
 PostgreSQL (psycopg pipeline mode); elsewhere it does nothing.
 """
 
@@ -44,7 +45,13 @@ def insert_statement(objs: list) -> tuple[str, list]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
+    if connection.vendor == "postgresql":
+        # The same values at a fifth of the cost (the hottest inserts): see ``bulk_insert``.
+        now = timezone.now()
+        getters = [_value_getter(f, now) for f in fields]
+        params = [get(obj) for obj in objs for get in getters]
+    else:
+        params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
     # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
