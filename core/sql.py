@@ -1,15 +1,16 @@
 """Two small tools for the hottest write paths (order intake, reservation), shared by the apps.
 
 ``insert`` writes model instances with one plain ``INSERT … VALUES (…), (…)``: the same values
-Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``), without
-building a query object per call. ``batch`` sends several statements in one round trip on
+Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``; on
+PostgreSQL read straight from the instances, which is what those come to there, see
+``bulk_insert``), without building a query object per call. ``batch`` sends several statements in one round trip on
 PostgreSQL (psycopg pipeline mode); elsewhere it does nothing.
 """
 
 from contextlib import contextmanager, nullcontext
 from operator import attrgetter
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
@@ -44,9 +45,24 @@ def insert_statement(objs: list) -> tuple[str, list]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
+    if connection.vendor == "postgresql":
+        # The same values at a fifth of the cost (the hottest inserts): see ``bulk_insert``.
+        now = timezone.now()
+        getters = [_value_getter(f, now) for f in fields]
+        params = [get(obj) for obj in objs for get in getters]
+    else:
+        params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
     # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
+
+
+def slices(items: list, *, params_each: int, params_fixed: int = 0):
+    """``items`` in consecutive slices small enough that a statement with ``params_each`` parameters
+    per item and ``params_fixed`` more stays under the database's limit (all at once if none)."""
+    limit = connection.features.max_query_params
+    size = max(1, (limit - params_fixed) // params_each) if limit else max(len(items), 1)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def batch():
@@ -57,9 +73,24 @@ def batch():
 
 
 @contextmanager
+def atomic_batch():
+    """``transaction.atomic()`` whose statements travel together (``batch``) on PostgreSQL.
+
+    The transaction holds the pipeline, not the other way round: psycopg answers a change of
+    autocommit inside a pipeline with a round trip of its own (Django's BEGIN and its return to
+    autocommit after the COMMIT would cost two), and an error inside (a unique violation) ends the
+    pipeline first, then rolls the transaction (or the caller's savepoint) back. The last writes
+    go when the pipeline ends, then the COMMIT."""
+    with transaction.atomic(), batch():
+        yield
+
+
+@contextmanager
 def _pipeline():
     connection.ensure_connection()
-    with connection.connection.pipeline():
+    # An error can surface when the pipeline ends, outside Django's cursor: wrapped, it is
+    # Django's (an IntegrityError for a unique violation), as a cursor's would be.
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders.admin.display import note_for
+from orders.selectors import latest_exception_data
 from orders.states import ExceptionReason
 
 
@@ -21,8 +22,7 @@ class PrivacyColumnsMixin:
     def exception_display_full(self, order):
         """With the full new address of a late address change (its note shows the street masked)."""
         shown = self.exception_display(order, full=True)
-        event = order.events.filter(action="flag_exception").order_by("-id").values_list("data", flat=True).first()
-        address = (event or {}).get("address") if isinstance(event, dict) else None
+        address = latest_exception_data(order).get("address")
         if order.exception_reason == ExceptionReason.LATE_ADDRESS_CHANGE and address:
             return format_html('{}<br><span class="oms-sub">{}{}</span>', shown, _("新地址："), address)
         return shown

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import Order, OrderEvent
+from orders.events import EventAction, order_event_record
+from orders.models import Order
 from orders.services.lifecycle import lock_order
 from orders.states import BEFORE_PACKING, OrderStatus
 from warehouse.carriers.adapters import WaybillError, WaybillRequest, adapter_for
@@ -18,9 +19,9 @@ from warehouse.carriers.proposal import carrier_propose, check_weight, quote_for
 from warehouse.models.carriers import CarrierService, Shipment, ShipmentStatus
 
 #: OrderEvent actions written here (the evidence timeline reads them).
-EVENT_CARRIER_CHANGED = "carrier_change"
-EVENT_WAYBILL_ISSUED = "waybill_issue"
-EVENT_WAYBILL_VOIDED = "waybill_void"
+EVENT_CARRIER_CHANGED = EventAction.CARRIER_CHANGE
+EVENT_WAYBILL_ISSUED = EventAction.WAYBILL_ISSUE
+EVENT_WAYBILL_VOIDED = EventAction.WAYBILL_VOID
 
 #: A carrier may be proposed or changed until the parcel leaves.
 PROPOSABLE = [*BEFORE_PACKING, OrderStatus.PACKED]
@@ -104,7 +105,7 @@ def shipment_choose(*, order: Order | int, service: CarrierService, reason: str,
         shipment.changed_by = actor
         shipment.change_reason = reason
         shipment.save()
-        OrderEvent.objects.create(
+        order_event_record(
             order=order, action=EVENT_CARRIER_CHANGED, actor=actor, note=reason,
             data={"from": before, "to": service.name, "price": str(quote.price)},
         )
@@ -162,7 +163,7 @@ def shipment_issue(*, order: Order | int, weight_g: int | None = None, box_mm=No
                 % {"carrier": carrier.name, "number": issued.number},
                 code="duplicate_waybill",
             ) from exc
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked, action=EVENT_WAYBILL_ISSUED, actor=actor,
             data={"carrier": carrier.name, "waybill": issued.number, "service": shipment.service.name},
         )
@@ -190,7 +191,7 @@ def shipment_void(*, order: Order | int, reason: str, actor) -> Shipment:
         shipment.issued_by = None
         shipment.attempt += 1
         shipment.save()
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked, action=EVENT_WAYBILL_VOIDED, actor=actor, note=reason,
             data={"carrier": shipment.carrier.name, "waybill": number},
         )
