@@ -30,6 +30,7 @@ from orders.admin.display import (
     two_lines,
 )
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
+from orders.admin.panels import render_order_panels
 from orders.admin.search import search_orders
 from orders.models import Order
 from orders.states import ExceptionReason, HoldReason, OrderStatus
@@ -281,6 +282,7 @@ class OrderAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["order_buttons"] = self._buttons(request, obj)
+            context["order_panels"] = render_order_panels(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _buttons(self, request, order: Order) -> list[dict]:

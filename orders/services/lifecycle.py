@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "hold": gettext_lazy("挂起"),
     "release_hold": gettext_lazy("解除挂起"),
     "start_picking": gettext_lazy("开始拣货"),
+    "stop_picking": gettext_lazy("退回待拣货"),
     "pack": gettext_lazy("打包"),
     "ship": gettext_lazy("发货"),
     "deliver": gettext_lazy("签收"),
@@ -176,6 +177,11 @@ def order_cancel(*, order: Order | int, actor=None, expected_status: str | None 
 
 def order_start_picking(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
     return _transition(order, "start_picking", expected_status=expected_status, actor=actor, note=note)
+
+
+def order_stop_picking(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    """Back to 待拣货 (the wave was cancelled); the stock stays reserved for the next wave."""
+    return _transition(order, "stop_picking", expected_status=expected_status, actor=actor, note=note)
 
 
 def order_pack(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
