@@ -96,13 +96,26 @@
       var field = scanField();
       if (field) {
         var typing = field.getAttribute("inputmode") === "none";
-        field.setAttribute("inputmode", typing ? "text" : "none");
+        field.setAttribute("inputmode", typing ? (field.getAttribute("data-typing-mode") || "text") : "none");
         toggle.setAttribute("aria-pressed", typing ? "true" : "false");
         field.blur();
         field.focus();
       }
     }
+    var amount = event.target.closest("[data-quantity]");
+    if (amount) { setQuantity(amount.getAttribute("data-quantity")); }
   });
+
+  // Several units of one item in one scan: a button sets the quantity the next scan carries.
+  function setQuantity(value) {
+    var input = document.querySelector("[data-quantity-input]");
+    if (!input) { return; }
+    input.value = value;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-quantity]"), function (button) {
+      button.setAttribute("aria-pressed", button.getAttribute("data-quantity") === value ? "true" : "false");
+    });
+    refocus();
+  }
 
   // --- sending: one at a time, in order, retried with the same request id ----------------------
   var queue = [];
@@ -163,14 +176,18 @@
       var panel = document.querySelector("[data-panel]");
       if (panel) { panel.innerHTML = payload.panel; }
     }
-    if (payload.code === "order_cancelled") {
-      var cancelled = document.querySelector("[data-panel]");
-      if (cancelled && payload.panel === undefined) {
-        cancelled.innerHTML = "";
-        var banner = document.createElement("div");
-        banner.className = "cancelled";
-        banner.textContent = payload.message;
-        cancelled.appendChild(banner);
+    var banner = document.querySelector("[data-banner]");
+    if (banner && payload.code === "order_cancelled") {
+      banner.textContent = text("cancelled");
+      banner.hidden = false;
+    }
+    if (payload.thumbnail) {
+      var photos = document.querySelector("[data-photos]");
+      if (photos) {
+        var image = document.createElement("img");
+        image.src = payload.thumbnail;
+        image.alt = "";
+        photos.appendChild(image);
       }
     }
     show(payload.message, payload.ok ? "ok" : "error");
@@ -211,6 +228,7 @@
     }
     if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) { return; }
     enqueue(form, data);
+    if (form.querySelector("[data-quantity-input]")) { setQuantity("1"); }
     refocus();
   });
 

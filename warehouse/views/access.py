@@ -5,6 +5,7 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -26,3 +27,12 @@ def floor_login_required(view):
         return redirect_to_login(request.get_full_path(), login_url)
 
     return wrapped
+
+
+def not_yours(request, message: str | None = None):
+    """A task, order or parcel that does not exist or is in another warehouse: the same answer
+    for both, so a URL cannot tell a picker what other warehouses hold."""
+    message = message or _("找不到这个任务，或它不属于你的仓库")
+    if wants_json(request):
+        return JsonResponse({"ok": False, "code": "not_found", "message": message}, status=404)
+    return render(request, "floor/refused.html", {"message": message}, status=404)

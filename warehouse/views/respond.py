@@ -68,3 +68,21 @@ def answer(
     if message:
         (messages.success if ok else messages.error)(request, message)
     return HttpResponseRedirect(next_url)
+
+
+#: Refusals because the world moved on (a cancel, a colleague): 409; the rest of a service's
+#: refusals are about the input (wrong item, bad weight): 422.
+_CONFLICTS = {"order_cancelled", "order_moved_on", "concurrent_change", "wave_not_active", "transition_not_allowed"}
+_FORBIDDEN = {"not_your_warehouse", "permission_denied", "login_required"}
+
+
+def refused(request, exc, *, next_url: str, panel: tuple[str, dict] | None = None) -> HttpResponse:
+    """The answer to a service's refusal (``FloorRefused``, ``OrderActionRefused``): its message,
+    its code, and the page's live part as it now is."""
+    code = getattr(exc, "code", "refused")
+    kind = "conflict" if code in _CONFLICTS else "forbidden" if code in _FORBIDDEN else "refused"
+    return answer(request, ok=False, message=exc.message, code=code, kind=kind, next_url=next_url, panel=panel)
+
+
+def bad_request(request, message: str, *, next_url: str) -> HttpResponse:
+    return answer(request, ok=False, message=message, code="bad_request", kind="bad_request", next_url=next_url)
