@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class WarehouseConfig(AppConfig):
     name = "warehouse"
     verbose_name = _("仓储作业")
+
+    def ready(self):
+        from orders.admin.panels import register_order_panel
+        from warehouse.admin.timeline import order_floor_panel
+
+        register_order_panel(order_floor_panel)

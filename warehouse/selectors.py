@@ -8,6 +8,7 @@ from inventory.models import Sku, Warehouse
 from orders.models import Order, OrderLine
 from warehouse.models import (
     FloorMember,
+    FloorPhoto,
     FloorSettings,
     FloorStep,
     Parcel,
@@ -34,6 +35,14 @@ def warehouses_for(user) -> QuerySet[Warehouse]:
     if works_everywhere(user):
         return Warehouse.objects.all()
     return Warehouse.objects.filter(floor_members__user=user)
+
+
+def warehouses_shown_in_admin(user) -> QuerySet[Warehouse]:
+    """Admin lists (read-only): floor staff see their own warehouses; office staff with no floor
+    link (ops) see every warehouse. Acting still needs ``may_work_in``."""
+    if works_everywhere(user) or not FloorMember.objects.filter(user=user).exists():
+        return Warehouse.objects.all()
+    return warehouses_for(user)
 
 
 def may_work_in(user, warehouse_id: int | None) -> bool:
@@ -136,3 +145,54 @@ def pack_progress(order: Order) -> PackProgress:
     lines = [PackLine(sku=skus[pk], needed=qty, scanned=scanned.get(pk, 0)) for pk, qty in needed.items()]
     lines.sort(key=lambda line: line.sku.code)
     return PackProgress(order=order, lines=lines)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One floor step on an order's page: who, when, what, and whether it was accepted."""
+
+    at: object
+    step: str
+    actor: object
+    ok: bool
+    text: str
+    code: str = ""
+    photo: object = None
+
+
+def order_timeline(order: Order) -> tuple[list[TimelineEntry], Parcel | None]:
+    """Every scan, short pick and photo for the order (and its waves' pick lines for its SKUs),
+    oldest first, with the parcel (box, weights, carrier, waybill)."""
+    wave_ids = list(order.wave_links.values_list("wave_id", flat=True))
+    sku_ids = list(order.lines.exclude(sku=None).values_list("sku_id", flat=True))
+    scans = (
+        ScanRecord.objects.filter(Q(order=order) | Q(wave_id__in=wave_ids, line__sku_id__in=sku_ids, order=None))
+        .select_related("actor", "sku", "wave")
+        .order_by("at", "id")
+    )
+    entries = [
+        TimelineEntry(at=s.at, step=s.get_step_display(), actor=s.actor, ok=s.ok, code=s.code, text=_scan_text(s))
+        for s in scans
+    ]
+    photos = FloorPhoto.objects.filter(Q(order=order) | Q(wave_id__in=wave_ids, order=None)).select_related("actor")
+    entries += [
+        TimelineEntry(at=p.at, step=p.get_step_display(), actor=p.actor, ok=True, text="", photo=p) for p in photos
+    ]
+    entries.sort(key=lambda e: e.at)
+    parcel = Parcel.objects.filter(order=order).select_related("box", "override_by").first()
+    return entries, parcel
+
+
+def _scan_text(scan: ScanRecord) -> str:
+    parts = []
+    if scan.wave_id:
+        parts.append(scan.wave.number)
+    if scan.sku_id:
+        parts.append(f"{scan.sku.code} {scan.sku.name}")
+    if scan.quantity and scan.quantity != 1:
+        parts.append(f"× {scan.quantity}")
+    if scan.message:
+        parts.append(scan.message)
+    elif scan.data.get("slot"):
+        parts.append(f"#{scan.data['slot']}")
+    return " · ".join(parts)

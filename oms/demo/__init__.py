@@ -2,7 +2,7 @@
 
 ``catalog`` and ``people`` hold the data, ``build`` puts the catalogue in the database, ``plans``
 decides what each order is and how far along it should be, ``run`` plays the plans through the
-real services. Nothing here writes a status or a stock figure itself.
+real services, ``floor`` adds boxes and waves of the orders waiting to be picked. Nothing here writes a status or a stock figure itself.
 """
 
 import random
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from oms.demo.build import build_catalogue
+from oms.demo.floor import seed_floor
 from oms.demo.plans import Planner
 from oms.demo.run import Runner
 
@@ -31,4 +32,5 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
     runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
     runner.run(plans)
+    seed_floor()
     return SeedResult(created=runner.created, seed=seed)

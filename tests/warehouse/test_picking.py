@@ -214,3 +214,22 @@ def test_single_unit_wave_scan_assigns_the_next_order_and_counts_as_its_pack_sca
     parcel = pack_close(order=a, box=boxes["8号"], actor=picker_hz)
     assert Order.objects.get(pk=a.pk).status == OrderStatus.PACKED
     assert parcel.expected_weight_g == 120 + 60
+
+
+def test_a_line_whose_orders_were_cancelled_closes_and_the_wave_ends(released_wave, picker_hz):
+    wave, (a, b) = released_wave([[("F001", 1), ("F002", 1)], [("F001", 2)]])
+    f001 = wave.lines.get(sku__code="F001")
+    pick_scan(line=f001, code="F001", actor=picker_hz)
+    order_cancel(order=b, note="买家取消")
+
+    with pytest.raises(FloorRefused) as refused:
+        pick_scan(line=f001, code="F001", actor=picker_hz)
+
+    assert refused.value.code == "order_cancelled"
+    f001.refresh_from_db()
+    assert f001.is_done and f001.picked == 1
+    order_cancel(order=a, note="买家取消")
+    with pytest.raises(FloorRefused):
+        pick_scan(line=wave.lines.get(sku__code="F002"), code="F002", actor=picker_hz)
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.DONE

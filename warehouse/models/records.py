@@ -136,7 +136,7 @@ class FloorPhoto(models.Model):
     wave = models.ForeignKey(
         "warehouse.Wave", on_delete=models.SET_NULL, null=True, blank=True, related_name="photos", verbose_name=_("波次")
     )
-    image = models.ImageField(_("照片"), upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField(_("照片"), upload_to=photo_path)
     thumbnail = models.ImageField(_("缩略图"), upload_to=photo_path)
     width = models.PositiveIntegerField(_("宽"), default=0)
     height = models.PositiveIntegerField(_("高"), default=0)

@@ -135,4 +135,6 @@ class PickLine(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.remaining == 0
+        """Picked and reported short add up to what its orders still need (less than ``quantity``
+        once one of them was cancelled)."""
+        return self.done_at is not None

@@ -60,8 +60,8 @@ def _jpeg(image: Image.Image, side: int) -> bytes:
     return out.getvalue()
 
 
-def clean_photo(data: bytes) -> tuple[bytes, bytes]:
-    """(the photo, its thumbnail) as metadata-free JPEG bytes, or ``FloorRefused``."""
+def clean_photo(data: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
+    """(the photo, its thumbnail) as metadata-free JPEG bytes and the photo's size, or ``FloorRefused``."""
     if not data:
         raise FloorRefused(_("没有收到照片"), code="bad_photo")
     if len(data) > _limit("FLOOR_PHOTO_MAX_BYTES", 10 * 1024 * 1024):
@@ -71,7 +71,10 @@ def clean_photo(data: bytes) -> tuple[bytes, bytes]:
     # A new image from the pixels alone: no EXIF, GPS, XMP or ICC block can come along.
     bare = Image.new("RGB", upright.size)
     bare.paste(upright)
-    return _jpeg(bare, _limit("FLOOR_PHOTO_MAX_SIDE", 2000)), _jpeg(bare, THUMBNAIL_SIDE)
+    side = _limit("FLOOR_PHOTO_MAX_SIDE", 2000)
+    scaled = bare.copy()
+    scaled.thumbnail((side, side))
+    return _jpeg(scaled, side), _jpeg(bare, THUMBNAIL_SIDE), scaled.size
 
 
 def floor_photo_add(
@@ -96,12 +99,12 @@ def floor_photo_add(
         earlier = FloorPhoto.objects.filter(request_id=request_id, actor=actor).first()
         if earlier is not None:
             return earlier
-    photo_bytes, thumb_bytes = clean_photo(data)
+    photo_bytes, thumb_bytes, (width, height) = clean_photo(data)
     name = uuid.uuid4().hex
     with transaction.atomic():
         photo = FloorPhoto(
             step=step, order=order_obj, wave=wave_obj, actor=actor, at=timezone.now(), request_id=request_id,
-            size_bytes=len(photo_bytes),
+            size_bytes=len(photo_bytes), width=width, height=height,
         )
         photo.image.save(f"{name}.jpg", ContentFile(photo_bytes), save=False)
         photo.thumbnail.save(f"{name}_thumb.jpg", ContentFile(thumb_bytes), save=False)

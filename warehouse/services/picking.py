@@ -37,6 +37,7 @@ from warehouse.services.common import (
     replay_refusal,
 )
 from warehouse.services.errors import FloorRefused
+from warehouse.services.waves import wave_refresh
 
 PICKABLE = (WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.PICKED)
 SORTABLE = (WaveStatus.PICKING, WaveStatus.PICKED)
@@ -102,6 +103,8 @@ def _advance_wave(wave: Wave, now) -> None:
         fields += ["status", "picked_at"]
     if fields:
         wave.save(update_fields=list(dict.fromkeys(fields)))
+    if wave.status == WaveStatus.PICKED:
+        wave_refresh(wave.pk)  # every order of it cancelled meanwhile: nothing left to pack
 
 
 def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", quantity: int = 1) -> PickLine:
@@ -140,6 +143,12 @@ def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", q
         live = [order.pk for order in orders if order.status == OrderStatus.PICKING]
         need = sum(_reserved_need(live, locked.sku_id).values()) if live else 0
         allowed = min(locked.quantity, need) - locked.picked - locked.short
+        now = timezone.now()
+        if allowed <= 0 and locked.done_at is None:
+            # Its orders were cancelled or short-picked since: nothing more to take, the line is done.
+            _close_line_if_done(locked, need, now)
+            locked.save(update_fields=["done_at"])
+            _advance_wave(locked.wave, now)
         if quantity > allowed:
             if not live:
                 message, reason = _("订单已取消，请停止拣货并放回商品"), "order_cancelled"
@@ -148,7 +157,6 @@ def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", q
             else:
                 message, reason = _("此行只需再拣 %(n)d 件") % {"n": max(allowed, 0)}, "too_many"
             return refuse(message, reason=reason, step=FloorStep.PICK, actor=actor, sku=locked.sku, quantity=quantity, **fields)
-        now = timezone.now()
         locked.picked += quantity
         locked.picked_by = actor
         _close_line_if_done(locked, need, now)
