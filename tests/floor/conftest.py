@@ -27,14 +27,14 @@ def rid() -> str:
 
 
 @pytest.fixture
-def hz_client(picker_hz):
+def hz_client(picker_hz):  # noqa: F811  (the imported fixture)
     client = Client()
     client.force_login(picker_hz)
     return client
 
 
 @pytest.fixture
-def gz_client(picker_gz):
+def gz_client(picker_gz):  # noqa: F811
     client = Client()
     client.force_login(picker_gz)
     return client
