@@ -173,3 +173,11 @@ def test_single_unit_scan_opens_the_orders_pack_page(released_wave, hz_client, p
     page = hz_client.get(response.json()["redirect"]).content.decode()
     assert "选箱子" in page
     assert Order.objects.get(pk=first.pk).status == OrderStatus.PICKING
+
+
+def test_a_scan_costs_a_fixed_number_of_queries(released_wave, hz_client, django_assert_max_num_queries):
+    """The hot path of the floor: no query per line or per order of the wave."""
+    wave, _orders = released_wave([[("F002", 2), ("F001", 1)], [("F002", 1), ("F003", 1)], [("F004", 2)]])
+    assert scan(hz_client, wave, "6901234500011").status_code == 422  # 毛巾 is not at A-01
+    with django_assert_max_num_queries(22):
+        assert scan(hz_client, wave, "6901234500042").status_code == 200  # 陶瓷碗 at A-01, first on the walk

@@ -54,10 +54,6 @@ def _pick_context(wave: Wave) -> dict:
     return context
 
 
-def _fresh(wave: Wave) -> Wave:
-    return Wave.objects.select_related("warehouse").get(pk=wave.pk)
-
-
 @floor_login_required
 def pick_page(request, pk: int):
     wave = wave_for(request.user, pk)
@@ -98,10 +94,10 @@ def pick_scan_view(request, pk: int):
     try:
         line = pick_scan(line=line, code=code, actor=request.user, request_id=request_id, quantity=quantity)
     except FloorRefused as exc:
-        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(_fresh(wave))))
+        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave)))
     message = _("✓ %(name)s ×%(n)d") % {"name": line.sku.name, "n": quantity}
     return answer(request, ok=True, message=message, next_url=next_url,
-                  panel=("floor/_pick_panel.html", _pick_context(_fresh(wave))))
+                  panel=("floor/_pick_panel.html", _pick_context(wave)))
 
 
 @require_POST
@@ -126,10 +122,10 @@ def pick_short_view(request, pk: int):
         line = pick_short(line=line, found=int(found), reason=request.POST.get("reason", ""), actor=request.user,
                           request_id=request_id, note=request.POST.get("note", "")[:100])
     except FloorRefused as exc:
-        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(_fresh(wave))))
+        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave)))
     message = _("已登记缺货：%(name)s 缺 %(n)d 件，已通知客服") % {"name": line.sku.name, "n": line.short}
     return answer(request, ok=True, message=message, next_url=next_url,
-                  panel=("floor/_pick_panel.html", _pick_context(_fresh(wave))))
+                  panel=("floor/_pick_panel.html", _pick_context(wave)))
 
 
 def _sort_context(wave: Wave, result=None) -> dict:
@@ -171,11 +167,11 @@ def sort_scan_view(request, pk: int):
     try:
         result = sort_scan(wave=wave, code=code, actor=request.user, request_id=request_id)
     except FloorRefused as exc:
-        return refused(request, exc, next_url=next_url, panel=("floor/_sort_panel.html", _sort_context(_fresh(wave))))
+        return refused(request, exc, next_url=next_url, panel=("floor/_sort_panel.html", _sort_context(wave)))
     if wave.kind == WaveKind.SINGLE_UNIT:
         message = _("订单 %(number)s：选箱子后称重") % {"number": result.order.number}
         return answer(request, ok=True, message=message, redirect=True,
                       next_url=reverse("floor:pack", args=[result.order.number]))
     message = _("放 %(slot)d 号格口：%(name)s") % {"slot": result.slot, "name": result.sku.name}
     return answer(request, ok=True, message=message, next_url=next_url,
-                  panel=("floor/_sort_panel.html", _sort_context(_fresh(wave), result)))
+                  panel=("floor/_sort_panel.html", _sort_context(wave, result)))
