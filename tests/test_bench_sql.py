@@ -19,6 +19,7 @@ RAW_WRITES = {
     "webhook_raw.py": ["channels_inboxmessage"],
     "hot_sku.py": ["inventory_stockmovement"],
     "scan.py": ["warehouse_scanrecord"],
+    "waves.py": ["warehouse_wave", "warehouse_waveorder", "warehouse_pickline"],
 }
 
 

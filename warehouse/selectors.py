@@ -196,3 +196,14 @@ def _scan_text(scan: ScanRecord) -> str:
     elif scan.data.get("slot"):
         parts.append(f"#{scan.data['slot']}")
     return " · ".join(parts)
+
+
+def next_line(wave: Wave) -> PickLine | None:
+    """The first line of the walk not done yet (what the pick page shows next)."""
+    return wave.lines.filter(done_at__isnull=True).select_related("sku", "bin").order_by("sequence").first()
+
+
+def pick_progress(wave: Wave) -> tuple[int, int]:
+    """(lines done, lines) for the pick page's "3/12"."""
+    lines = list(wave.lines.values_list("done_at", flat=True))
+    return sum(1 for done in lines if done is not None), len(lines)

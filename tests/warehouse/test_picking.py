@@ -233,3 +233,24 @@ def test_a_line_whose_orders_were_cancelled_closes_and_the_wave_ends(released_wa
         pick_scan(line=wave.lines.get(sku__code="F002"), code="F002", actor=picker_hz)
     wave.refresh_from_db()
     assert wave.status == WaveStatus.DONE
+
+
+def test_ops_resolve_a_short_pick_and_the_order_goes_into_a_new_wave(released_wave, picker_hz, supervisor, ops_user):
+    from orders.services import order_approve, order_clear_exception, order_hold, order_release_hold
+    from warehouse.services import wave_build
+
+    wave, (order,) = released_wave([[("F001", 2)]])
+    pick_short(line=wave.lines.get(), found=1, reason=ShortReason.BIN_EMPTY, actor=picker_hz)
+    order_hold(order=order, actor=ops_user, note="缺货，等补货后重新占用")
+    order_release_hold(order=order, actor=ops_user)  # reserves the whole order again
+    order_approve(order=order, actor=ops_user)
+    order = order_clear_exception(order=order, actor=ops_user, note="已重新占用库存")
+    assert list(order.lines.values_list("quantity", "reserved_quantity")) == [(2, 2)]
+
+    (again,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
+
+    assert list(again.wave_orders.filter(active=True).values_list("order_id", flat=True)) == [order.pk]
+    assert not wave.wave_orders.filter(active=True).exists()
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.DONE
+    assert_ledger_matches()

@@ -77,11 +77,16 @@ def wave_build(
 def _drop_stale_links(warehouse_id: int) -> None:
     """An order taken out of picking by ops (held, then released back to 待拣货) still has its
     link to the wave it left; it may go into a new wave now."""
-    WaveOrder.objects.filter(
+    stale = WaveOrder.objects.filter(
         active=True,
         wave__warehouse_id=warehouse_id,
         wave__status__in=[WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.PICKED],
-    ).exclude(order__status=OrderStatus.PICKING).update(active=False, left_reason=_("订单已离开拣货"))
+        order__status=OrderStatus.READY,
+    )
+    wave_ids = sorted(set(stale.values_list("wave_id", flat=True)))
+    stale.update(active=False, left_reason=_("订单已离开拣货"))
+    for wave_id in wave_ids:
+        wave_refresh(wave_id)  # a wave left with nothing to pack is finished
 
 
 def _candidates(warehouse_id: int, ship_by: datetime | None) -> list[_Candidate]:
