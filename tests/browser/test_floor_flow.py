@@ -5,6 +5,8 @@ double read ignored, a photo), pack, weigh, ship, with a hardware scanner typing
 # ruff: noqa: F401, F811
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -32,6 +34,13 @@ pytestmark = pytest.mark.browser
 WAYBILL = "SF1234567890123"
 
 
+def snap(page, name: str) -> None:
+    """With FLOOR_SCREENSHOTS=<dir>, keep what the phone shows (the README's pictures come from here)."""
+    folder = os.environ.get("FLOOR_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"floor-{name}.png"))
+
+
 @pytest.fixture
 def urgent_wave(ready_order, picker_hz, supervisor, sku_by_code, settings, tmp_path):
     """One 加急 order (F001×2 at C-01, F003×1 at B-02) in a wave of its own (按单拣货), released to
@@ -53,6 +62,7 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
 
     floor_login(page, floor_picker)
     expect(page.locator("[data-count=pick] .n")).to_have_text("1")
+    snap(page, "tasks")
     page.click(f"text={wave.number}")
     page.wait_for_url(f"**/floor/wave/{wave.pk}/pick/")
     assert focused_id(page) == "scan-field", "the scan field has focus when the page opens"
@@ -65,6 +75,7 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
     expect(feedback).to_have_attribute("data-level", "error")
     assert page.evaluate("window.__vibrations.length") == 1
     assert focused_id(page) == "scan-field"
+    snap(page, "pick-wrong")
 
     scanner(page, "6901234500035")
     expect(page.locator("[data-progress]")).to_contain_text("第 1/2 行")
@@ -89,6 +100,8 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
     page.get_by_role("link", name="去打包").click()
     page.wait_for_url(f"**/floor/pack/{order.number}/")
     scanner(page, "6901234500011")
+    expect(page.locator("[data-progress]")).to_contain_text("已扫 1/3 件")
+    snap(page, "pack")
     scanner(page, "F001")  # the same item by our own code: a second unit, not a double read
     scanner(page, "6901234500035")
     expect(page.locator("[data-progress]")).to_contain_text("已扫 3/3 件")
@@ -98,6 +111,7 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
 
     scanner(page, "ST,GS,+0000.835kg")  # a USB scale types its reading and Enter
     expect(page.locator("[data-weigh-state]")).to_have_attribute("data-weigh-state", "ok")
+    snap(page, "weigh")
 
     # The label printed at the pack station (the carrier services issue the waybill).
     parcel_assign_waybill(order=order, carrier="SF", waybill=WAYBILL, actor=floor_picker)
