@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.sql import bulk_insert
-from inventory.models import Bin, Sku, StockLevel, Warehouse
+from inventory.models import Warehouse
 from orders.models import Order, OrderLine, Priority
 from orders.services import OrderActionRefused, order_start_picking, order_stop_picking
 from orders.states import OrderStatus
@@ -23,6 +22,7 @@ from warehouse.models import LIVE_WAVE_STATUSES, PickLine, Wave, WaveKind, WaveO
 from warehouse.selectors import floor_settings_for, may_work_in
 from warehouse.services.common import check_access
 from warehouse.services.errors import FloorRefused
+from warehouse.services.wave_rows import insert_links, write_pick_lines
 
 
 @dataclass
@@ -32,10 +32,10 @@ class _Candidate:
     priority: int
     #: (sku_id, stock_level_id, quantity) per order line
     lines: list[tuple[int, int, int]]
+    units: int = 0
 
-    @property
-    def units(self) -> int:
-        return sum(quantity for _sku, _level, quantity in self.lines)
+    def __post_init__(self):
+        self.units = sum(quantity for _sku, _level, quantity in self.lines)
 
 
 def wave_build(
@@ -121,22 +121,20 @@ def _candidates(warehouse_id: int, ship_by: datetime | None) -> list[_Candidate]
 def _group(candidates: list[_Candidate], *, max_orders: int, max_units: int) -> list[tuple[str, str, list[_Candidate]]]:
     """(kind, carrier, orders) per wave, in the order the waves should be worked."""
     waves: list[tuple[str, str, list[_Candidate]]] = []
-    open_groups: dict[tuple[str, str], list[_Candidate]] = {}
+    open_groups: dict[tuple[str, str], tuple[list[_Candidate], list[int]]] = {}
     for candidate in candidates:
         if candidate.priority >= Priority.HIGH or candidate.units > max_units:
             waves.append((WaveKind.ORDER, candidate.carrier, [candidate]))
             continue
         single = len(candidate.lines) == 1 and candidate.units == 1
         key = (WaveKind.SINGLE_UNIT if single else WaveKind.BATCH, candidate.carrier)
-        group = open_groups.get(key)
-        if group is not None and (
-            len(group) >= max_orders or sum(c.units for c in group) + candidate.units > max_units
-        ):
-            group = None
-        if group is None:
-            group = open_groups[key] = []
+        group, units = open_groups.get(key, (None, [0]))
+        if group is None or len(group) >= max_orders or units[0] + candidate.units > max_units:
+            group, units = [], [0]
+            open_groups[key] = (group, units)
             waves.append((key[0], key[1], group))
         group.append(candidate)
+        units[0] += candidate.units
     return waves
 
 
@@ -165,48 +163,13 @@ def _create_waves(warehouse: Warehouse, groups, actor) -> list[Wave]:
         for number, (kind, carrier, members) in zip(numbers, groups, strict=True)
     ]
     Wave.objects.bulk_create(waves)
-    links = [
-        WaveOrder(wave_id=wave.pk, order_id=member.pk, slot=slot, active=True, left_reason="")
+    insert_links(
+        (wave.pk, member.pk, slot)
         for wave, (_kind, _carrier, members) in zip(waves, groups, strict=True)
         for slot, member in enumerate(members, start=1)
-    ]
-    bulk_insert(links)
-    needs = {
-        wave.pk: [line for member in members for line in member.lines]
-        for wave, (_kind, _carrier, members) in zip(waves, groups, strict=True)
-    }
-    bulk_insert(_pick_lines(needs))
+    )
+    write_pick_lines([wave.pk for wave in waves])
     return waves
-
-
-def _pick_lines(needs: dict[int, list[tuple[int, int, int]]]) -> list[PickLine]:
-    """Sum each wave's (sku, stock level, quantity) per SKU and bin; sort by the bins' walk."""
-    level_ids = {level for lines in needs.values() for _sku, level, _qty in lines}
-    home = dict(StockLevel.objects.filter(pk__in=level_ids).values_list("pk", "home_bin_id"))
-    bins = {pk: (seq, code) for pk, seq, code in Bin.objects.filter(pk__in=set(home.values()) - {None}).values_list(
-        "pk", "pick_sequence", "code"
-    )}
-    sku_codes = dict(Sku.objects.filter(pk__in={s for lines in needs.values() for s, _l, _q in lines}).values_list(
-        "pk", "code"
-    ))
-    rows = []
-    for wave_id, lines in needs.items():
-        totals: dict[tuple[int, int], int] = {}
-        for sku_id, level_id, quantity in lines:
-            totals[(sku_id, level_id)] = totals.get((sku_id, level_id), 0) + quantity
-        # Lines without a home bin go last: the picker has to look for them.
-        ordered = sorted(
-            totals.items(),
-            key=lambda item: (*bins.get(home[item[0][1]], (2**31, "")), sku_codes[item[0][0]]),
-        )
-        for sequence, ((sku_id, level_id), quantity) in enumerate(ordered, start=1):
-            rows.append(
-                PickLine(
-                    wave_id=wave_id, sequence=sequence, sku_id=sku_id, stock_level_id=level_id,
-                    bin_id=home[level_id], quantity=quantity, picked=0, short=0, short_reason="",
-                )
-            )
-    return rows
 
 
 def _check_assignee(assignee, warehouse_id: int) -> None:
@@ -268,13 +231,10 @@ def wave_release(*, wave: Wave | int, actor, assignee=None) -> Wave:
 def _rebuild_pick_list(wave: Wave) -> None:
     """The pick list of the orders still in an unreleased wave."""
     PickLine.objects.filter(wave=wave).delete()
+    write_pick_lines([wave.pk])
     order_ids = list(wave.wave_orders.filter(active=True).values_list("order_id", flat=True))
-    lines = list(
-        OrderLine.objects.filter(order_id__in=order_ids).values_list("sku_id", "stock_level_id", "quantity")
-    )
-    PickLine.objects.bulk_create(_pick_lines({wave.pk: lines}))
     wave.order_count = len(order_ids)
-    wave.unit_count = sum(quantity for _sku, _level, quantity in lines)
+    wave.unit_count = OrderLine.objects.filter(order_id__in=order_ids).aggregate(n=Sum("quantity"))["n"] or 0
 
 
 def wave_reassign(*, wave: Wave | int, assignee, actor) -> Wave:
