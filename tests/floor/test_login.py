@@ -72,3 +72,11 @@ def test_someone_in_no_warehouse_is_told_so(client, make_member):
     client.force_login(make_member("picker", "new_picker"))
     page = client.get(reverse("floor:tasks")).content.decode()
     assert "还没有加入任何仓库" in page
+
+
+def test_the_floor_pages_speak_english_when_the_phone_does(client):
+    page = client.get(reverse("floor:login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Warehouse floor" in page and "Log in" in page
+    assert 'data-t-retrying="Network unstable, retrying (attempt %s)…"' in page, "the script fills in %s"
+    chinese = client.get(reverse("floor:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'data-t-retrying="网络不稳，正在重试（第 %s 次）…"' in chinese
