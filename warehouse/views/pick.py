@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from warehouse.floor_selectors import pick_walk, sort_progress
 from warehouse.models import ShortReason, Wave, WaveKind
-from warehouse.selectors import wave_for
+from warehouse.selectors import next_line, wave_for
 from warehouse.services import FloorRefused, pick_scan, pick_short, sort_scan
 from warehouse.views.access import floor_login_required, not_yours
 from warehouse.views.respond import (
@@ -87,7 +87,7 @@ def pick_scan_view(request, pk: int):
         return bad_request(request, _("请扫描商品条码"), next_url=next_url)
     if quantity is None:
         return bad_request(request, _("数量不正确"), next_url=next_url)
-    line = pick_walk(wave).line
+    line = next_line(wave)
     if line is None:
         return answer(request, ok=False, message=_("本波次已全部拣完"), code="wave_done", kind="conflict",
                       next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave)))
