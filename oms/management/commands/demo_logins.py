@@ -104,7 +104,7 @@ class Command(BaseCommand):
             if login.group is None or login.group in STAFF_ROLES:
                 where = f"{base_url}/admin/"
             elif login.group == PICKER:
-                where = _("账号已建好；拣货手机页面随仓库作业功能上线")
+                where = f"{base_url}/floor/login/"
             else:
                 where = _("账号已建好；团长手机页面随团购功能上线")
             label = ROLE_LABELS.get(login.group, _("超级管理员"))
