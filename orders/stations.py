@@ -16,6 +16,13 @@ from orders.states import OrderStatus
 
 #: The carrier a station order ships with: the station's own delivery run, not a parcel carrier.
 STATION_CARRIER = "站点配送"
+#: Where a leader's phone confirms a household's pickup (the leader pages serve it): the link in a
+#: household's QR code, on its own page and on the station manifest.
+PICKUP_PATH = "/leader/pickup/{number}/"
+
+
+def pickup_path(number: str) -> str:
+    return PICKUP_PATH.format(number=number)
 
 
 class PickupStage(models.TextChoices):

@@ -6,12 +6,12 @@ import qrcode
 import qrcode.image.svg
 from django.utils.safestring import SafeString, mark_safe
 
-#: Where a leader's phone confirms a household's pickup (the household's QR code says this).
-PICKUP_PATH = "/leader/pickup/{number}/"
+from orders.stations import pickup_path
 
 
 def pickup_url(request, number: str) -> str:
-    return request.build_absolute_uri(PICKUP_PATH.format(number=number))
+    """The absolute link of a household's pickup QR code."""
+    return request.build_absolute_uri(pickup_path(number))
 
 
 def qr_svg(data: str) -> SafeString:

@@ -128,9 +128,9 @@ def test_the_cutoff_passes_the_orders_on_to_the_floor(day_of_orders):
 
 
 def test_a_held_order_released_after_the_cutoff_is_passed_on_by_the_next_run(day_of_orders, ops_user):
-    from orders.services import order_release_hold
-    from inventory.services import stock_receive
     from inventory.models import Sku, Warehouse
+    from inventory.services import stock_receive
+    from orders.services import order_release_hold
 
     with time_machine.travel(local(20, 0), tick=False):
         campaigns_close_due()
