@@ -2,6 +2,8 @@
 their purchase plan and station split. Pickup points (``orders.DeliveryStation``) belong to the
 order core: an order points at its station."""
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,6 +34,15 @@ class GroupLeader(models.Model):
         return self.name
 
 
+def default_cutoff() -> datetime:
+    """The next daily cutoff (``GROUPBUY_CUTOFF``, "20:00" Asia/Shanghai): today's, or tomorrow's
+    once today's has passed."""
+    hour, minute = (int(part) for part in getattr(settings, "GROUPBUY_CUTOFF", "20:00").split(":"))
+    now = timezone.localtime()
+    cutoff = timezone.make_aware(datetime.combine(now.date(), time(hour, minute)))
+    return cutoff if cutoff > now else cutoff + timedelta(days=1)
+
+
 class CampaignStatus(models.TextChoices):
     OPEN = "open", _("接单中")
     CLOSED = "closed", _("已截单")
@@ -47,7 +58,9 @@ class Campaign(models.Model):
         limit_choices_to={"platform": "groupbuy"},
     )
     starts_at = models.DateTimeField(_("开团时间"), default=timezone.now)
-    cutoff_at = models.DateTimeField(_("截单时间"), db_index=True)
+    cutoff_at = models.DateTimeField(
+        _("截单时间"), default=default_cutoff, db_index=True, help_text=_("默认每天 20:00（北京时间）；可按活动调整")
+    )
     commission_rate = models.DecimalField(
         _("团长佣金比例"), max_digits=5, decimal_places=4, default=0, help_text=_("如 0.08 表示按成交额的 8% 计佣金")
     )
