@@ -23,7 +23,6 @@ from channels.groupbuy.models import (
     PurchaseLine,
     StationLine,
 )
-from channels.models import Platform
 from channels.services.cutoff import campaign_close, cutoff_release_orders
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.masking import mask_phone
@@ -69,12 +68,6 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ("code", "name", "channel", "starts_at", "cutoff_at", "commission_rate")
-
-    def clean_channel(self):
-        channel = self.cleaned_data["channel"]
-        if channel.platform != Platform.GROUPBUY:
-            raise forms.ValidationError(_("请选择平台为「团购」的渠道"))
-        return channel
 
     def clean(self):
         cleaned = super().clean()

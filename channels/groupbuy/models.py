@@ -55,7 +55,7 @@ class Campaign(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     channel = models.ForeignKey(
         "channels.Channel", on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("渠道"),
-        limit_choices_to={"platform": "groupbuy"},
+        limit_choices_to={"platform": "groupbuy"},  # Platform.GROUPBUY: leaders are a 团购 channel
     )
     starts_at = models.DateTimeField(_("开团时间"), default=timezone.now)
     cutoff_at = models.DateTimeField(

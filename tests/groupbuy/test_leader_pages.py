@@ -198,3 +198,60 @@ def test_the_household_page_shows_progress_and_the_pickup_code_never_the_full_ph
     assert "已下单" in body and "139****5678" in body and "13912345678" not in body
     assert "翠苑一区自提点" in body and "<svg" in body
     assert Client().get("/gb/not-a-signed-token/").status_code == 404
+
+
+@pytest.fixture
+def on_the_way(leader_a, campaign, submit):
+    """Two of the leader's households, closed at 20:00 and shipped to the station (as the floor's
+    delivery run does: packed, then shipped with the station carrier)."""
+    from channels.services.cutoff import campaigns_close_due
+    from orders.services import order_pack, order_ship, order_start_picking
+    from orders.stations import STATION_CARRIER
+
+    orders = [submit(leader_a, campaign, {"A001": 1}, name=name).link.order for name in ("王阿姨", "李叔")]
+    with time_machine.travel(local(20, 1), tick=False):
+        campaigns_close_due()
+    for order in orders:
+        order_start_picking(order=order)
+        order_pack(order=order)
+        order_ship(order=order, carrier=STATION_CARRIER, tracking_number="W20261123-HZ-0001")
+    return orders
+
+
+def test_the_leader_confirms_arrival_and_hands_over_by_scan_and_by_tap(leader_a, on_the_way):
+    wang, li = on_the_way
+    client = client_for(leader_a)
+    handover = client.get("/leader/c/GB20261122/handover/").content.decode()
+    assert "货已到站（2 单在途）" in handover and "王阿姨 取货" in handover
+
+    client.post("/leader/receive/", {"next": "/leader/c/GB20261122/handover/"})
+    assert set(Order.objects.filter(pk__in=[wang.pk, li.pk]).values_list("status", flat=True)) == {OrderStatus.DELIVERED}
+
+    scanned = client.post("/leader/pickup/", {"code": f"http://testserver/leader/pickup/{wang.number}/"}, follow=True)
+    assert "王阿姨 已取货" in scanned.content.decode()
+    link_page = client.get(f"/leader/pickup/{li.number}/").content.decode()
+    assert "确认已取货" in link_page
+    tapped = client.post("/leader/pickup/", {"order": li.pk}, follow=True)
+    assert "李叔 已取货" in tapped.content.decode()
+    again = client.post("/leader/pickup/", {"code": wang.number}, follow=True)
+    assert "之前已经取过货了" in again.content.decode()
+    assert set(Order.objects.filter(pk__in=[wang.pk, li.pk]).values_list("status", flat=True)) == {OrderStatus.COMPLETED}
+
+
+def test_a_pickup_before_the_goods_left_is_refused_in_words(leader_a, campaign, submit):
+    order = submit(leader_a, campaign, {"A001": 1}).link.order
+
+    response = client_for(leader_a).post("/leader/pickup/", {"code": order.number}, follow=True)
+
+    assert "还不能取货" in response.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_REVIEW
+
+
+def test_the_household_sees_its_goods_at_the_station(leader_a, on_the_way):
+    from channels.groupbuy.views.orders import household_token
+
+    wang, _li = on_the_way
+    page = Client().get(f"/gb/{household_token(wang.pk)}/").content.decode()
+    assert "配送中" in page and "<svg" in page
+    client_for(leader_a).post("/leader/receive/")
+    assert "已到站" in Client().get(f"/gb/{household_token(wang.pk)}/").content.decode()
