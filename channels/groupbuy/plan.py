@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Sum
 
-from channels.groupbuy.models import CampaignItem, CutoffDemand, PurchaseLine, StationLine
+from channels.groupbuy.models import CampaignItem, CutoffDemand, PurchaseLine
 from channels.groupbuy.selectors import live_lines
 from inventory.models import StockLevel
 from orders.models import DeliveryStation
@@ -28,11 +28,17 @@ def packs_for(shortfall: int, pack_size: int) -> int:
     return -(-shortfall // max(pack_size, 1))
 
 
+#: The columns of a station split row, in ``Plan.stations`` order (written with ``core.sql.insert_rows``).
+STATION_FIELDS = ("batch", "station", "sku", "quantity", "households")
+
+
 @dataclass
 class Plan:
     demand: list[CutoffDemand]
     purchase: list[PurchaseLine]
-    stations: list[StationLine]
+    #: (batch id, station id, sku id, units, households): tens of thousands on a big day, so
+    #: plain tuples rather than model instances
+    stations: list[tuple[int, int, int, int, int]]
 
 
 def station_rows(campaign_id: int) -> list[tuple[int, int, int, int, int]]:
@@ -58,9 +64,7 @@ def build_plan(*, batch_id: int, campaign_id: int) -> Plan:
     demand: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     needs: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for station_id, sku_id, units, reserved, households in rows:
-        stations.append(
-            StationLine(batch_id=batch_id, station_id=station_id, sku_id=sku_id, quantity=units, households=households)
-        )
+        stations.append((batch_id, station_id, sku_id, units, households))
         demand[sku_id][0] += units
         demand[sku_id][1] += households
         need = needs[(supplier[station_id], sku_id)]

@@ -21,10 +21,10 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.groupbuy.models import Campaign, CampaignOrder, CampaignStatus, CutoffBatch
-from channels.groupbuy.plan import build_plan
+from channels.groupbuy.models import Campaign, CampaignOrder, CampaignStatus, CutoffBatch, StationLine
+from channels.groupbuy.plan import STATION_FIELDS, build_plan
 from channels.groupbuy.selectors import due_campaigns, live_lines, pending_release
-from core.sql import bulk_insert
+from core.sql import bulk_insert, insert_rows
 from orders.services import OrderActionRefused, order_approve
 from orders.states import OrderStatus
 
@@ -56,7 +56,7 @@ def campaign_close(*, campaign: Campaign | int, actor=None) -> CutoffBatch:
         plan = build_plan(batch_id=batch.pk, campaign_id=locked.pk)
         bulk_insert(plan.demand)
         bulk_insert(plan.purchase)
-        bulk_insert(plan.stations)
+        insert_rows(StationLine, STATION_FIELDS, plan.stations)
     return batch
 
 

@@ -14,8 +14,8 @@ from channels.services.pickup import leader_pickup, leader_receive_goods
 from oms.roles import OPS
 from orders.events import EventAction
 from orders.models import Order
-from orders.stations import STATION_CARRIER, PickupStage, pickup_stage
 from orders.states import OrderStatus
+from orders.stations import STATION_CARRIER, PickupStage, pickup_stage
 from tests.fixtures.groupbuy import CUTOFF, DAY, local, make_station
 from tests.shipping.pdf_helpers import barcodes, rasterise, text_of
 from tests.warehouse.conftest import pack_all, pick_all
