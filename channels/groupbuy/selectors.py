@@ -116,6 +116,11 @@ class LeaderSummary:
     commission_rate: Decimal
     commission: Decimal
 
+    @property
+    def commission_percent(self) -> str:
+        """The rate as people say it: "8%", "7.5%"."""
+        return f"{(self.commission_rate * 100).normalize():f}%"
+
 
 def leader_summary(*, leader: GroupLeader, campaign: Campaign) -> LeaderSummary:
     """Households, items and amount of the leader's live orders in the campaign, and the
@@ -127,7 +132,7 @@ def leader_summary(*, leader: GroupLeader, campaign: Campaign) -> LeaderSummary:
     units = (
         OrderLine.objects.filter(order__campaign_link__in=live).aggregate(n=Sum("quantity"))["n"] or 0
     )
-    amount = totals["amount"] or Decimal("0")
+    amount = (totals["amount"] or Decimal("0")).quantize(CENT)  # SQLite sums decimals as floats
     rate = campaign.commission_rate or Decimal("0")
     return LeaderSummary(
         households=totals["households"] or 0,
