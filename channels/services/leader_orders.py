@@ -227,15 +227,21 @@ def _process(message: InboxMessage, leader, campaign, items, draft: OrderDraft, 
         link, created = _apply(leader, campaign, items, draft, draft.external_id, photo_name, thumb_name)
     except LeaderRefused as exc:
         _finish(message, InboxStatus.IGNORED, exc.message)
-        for name in (photo_name, thumb_name):
-            default_storage.delete(name)
+        _drop_photo(photo_name, thumb_name)
         raise
     except Exception as exc:
         # Kept with its error, replayable from admin (``leader_message_replay``), photo and all.
         _finish(message, InboxStatus.FAILED, repr(exc)[:500])
         raise
+    if not created:  # the same form, sent twice at once: the first one's photo is the order's
+        _drop_photo(photo_name, thumb_name)
     _finish(message, InboxStatus.PROCESSED, "" if created else _("重复提交"), order=link.order)
     return SubmitResult(link=link, created=created)
+
+
+def _drop_photo(*names: str) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def leader_message_replay(message: InboxMessage) -> InboxMessage:
@@ -288,6 +294,13 @@ def _repeat(earlier: CampaignOrder, leader: GroupLeader) -> SubmitResult:
 
 
 def _apply(leader, campaign, items, draft: OrderDraft, token: str, photo_name: str, thumb_name: str):
+    try:
+        return _take_in(leader, campaign, items, draft, token, photo_name, thumb_name)
+    except DraftInvalid as exc:  # the station or the channel was switched off meanwhile
+        raise LeaderRefused("；".join(exc.errors.values()), code="invalid") from exc
+
+
+def _take_in(leader, campaign, items, draft: OrderDraft, token: str, photo_name: str, thumb_name: str):
     prepared = order_intake_prepare(draft=draft)
     with transaction.atomic():
         locked = _lock_campaign_shared(campaign.pk)

@@ -233,3 +233,45 @@ def test_an_inactive_leader_is_refused(submit, leader_a, campaign):
 
     with pytest.raises(LeaderRefused, match="已停用"):
         submit(leader_a, campaign, {"A001": 1})
+
+
+def test_a_submission_that_failed_stays_in_the_inbox_and_replays(submit, leader_a, campaign, monkeypatch):
+    from channels.services import leader_orders
+    from channels.services.inbox import inbox_replay
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(leader_orders, "order_intake", broken)
+    with pytest.raises(RuntimeError):
+        submit(leader_a, campaign, {"A001": 2}, name="周奶奶", phone="13900000777")
+    message = InboxMessage.objects.get(source=InboxSource.LEADER)
+    assert message.status == InboxStatus.FAILED and "database went away" in message.error
+    assert not Order.objects.exists()
+    monkeypatch.undo()
+
+    replayed = inbox_replay(message.pk)
+
+    assert replayed.status == InboxStatus.PROCESSED
+    order = Order.objects.get()
+    assert (order.recipient_name, order.phone, replayed.order_id) == ("周奶奶", "13900000777", order.pk)
+    assert CampaignOrder.objects.get().photo.name == json_photo(message)
+
+
+def json_photo(message) -> str:
+    import json
+
+    return json.loads(message.body)["photo"]
+
+
+def test_a_station_switched_off_is_said_in_words(submit, leader_a, campaign):
+    from orders.models import DeliveryStation
+
+    DeliveryStation.objects.filter(pk=leader_a.station_id).update(active=False)
+    leader_a.station.refresh_from_db()
+    leader_a.station.active = True  # the page loaded the leader before the switch
+
+    with pytest.raises(LeaderRefused, match="自提站点不存在或已停用"):
+        submit(leader_a, campaign, {"A001": 1})
+    assert not Order.objects.exists()
+    assert InboxMessage.objects.get().status == InboxStatus.IGNORED
