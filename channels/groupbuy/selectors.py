@@ -38,9 +38,7 @@ def current_campaigns(now=None) -> list[Campaign]:
 
 def recent_campaigns(*, leader: GroupLeader, limit: int = 5) -> list[Campaign]:
     """Campaigns the leader has orders in, newest first (their orders' progress and pickups)."""
-    ids = (
-        CampaignOrder.objects.filter(leader=leader).values("campaign_id").annotate(n=Count("id")).values("campaign_id")
-    )
+    ids = CampaignOrder.objects.filter(leader=leader).values("campaign_id")
     return list(Campaign.objects.filter(pk__in=ids).order_by("-cutoff_at", "-id")[:limit])
 
 

@@ -255,3 +255,33 @@ def test_the_household_sees_its_goods_at_the_station(leader_a, on_the_way):
     assert "配送中" in page and "<svg" in page
     client_for(leader_a).post("/leader/receive/")
     assert "已到站" in Client().get(f"/gb/{household_token(wang.pk)}/").content.decode()
+
+
+def test_the_leaders_pages_do_not_grow_queries_with_orders(leader_a, campaign, submit, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(leader_a)
+    submit(leader_a, campaign, {"A001": 1})
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = {url: count(url) for url in ("/leader/", "/leader/c/GB20261122/", "/leader/c/GB20261122/handover/")}
+    for _ in range(5):
+        submit(leader_a, campaign, {"A001": 1, "A003": 2})
+    many = {url: count(url) for url in few}
+
+    assert many == few
+    assert max(many.values()) <= 15
+
+
+def test_before_the_campaign_opens_the_form_says_so(leader_a, campaign):
+    campaign.starts_at = local(12)
+    campaign.save()
+
+    response = client_for(leader_a).get("/leader/c/GB20261122/new/")
+
+    assert response.status_code == 409 and "还没有开团" in response.content.decode()

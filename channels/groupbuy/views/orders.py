@@ -57,7 +57,7 @@ def home(request):
     return render(request, "leader/home.html", {"leader": leader, "cards": cards})
 
 
-def _campaign_for(leader, code: str) -> Campaign:
+def campaign_for_leader(leader, code: str) -> Campaign:
     """A campaign the leader may see: one taking orders now, or one they have orders in."""
     campaign = get_object_or_404(Campaign.objects.select_related("channel"), code=code)
     if campaign.accepts_orders() or CampaignOrder.objects.filter(campaign=campaign, leader=leader).exists():
@@ -69,7 +69,7 @@ def _campaign_for(leader, code: str) -> Campaign:
 @leader_required
 def campaign_page(request, code: str):
     leader = request.leader
-    campaign = _campaign_for(leader, code)
+    campaign = campaign_for_leader(leader, code)
     links = list(leader_orders(leader=leader, campaign=campaign))
     for link in links:
         link.stage = pickup_stage(link.order.status)
@@ -93,7 +93,9 @@ def new_order(request, code: str):
     """The order form. Closed on the server once the campaign is (whatever the page showed)."""
     leader = request.leader
     campaign = get_object_or_404(Campaign.objects.select_related("channel"), code=code)
-    if not campaign.accepts_orders() and timezone.now() >= campaign.starts_at:
+    if timezone.now() < campaign.starts_at:
+        return refused(request, _("「%(name)s」还没有开团") % {"name": campaign.name}, status=409)
+    if not campaign.accepts_orders():
         return _closed_page(request, campaign, status=409 if request.method == "POST" else 200)
     offers = campaign_offers(campaign)
     if request.method != "POST":

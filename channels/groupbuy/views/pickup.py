@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from channels.groupbuy.selectors import station_handover
 from channels.groupbuy.views.access import leader_required, not_yours
-from channels.groupbuy.views.orders import _campaign_for
+from channels.groupbuy.views.orders import campaign_for_leader
 from channels.services.leader_orders import LeaderRefused
 from channels.services.pickup import leader_pickup, leader_receive_goods
 from orders.models import Order
@@ -27,7 +27,7 @@ def _back(request, default: str):
 @leader_required
 def handover(request, code: str):
     """分货单: per household of the leader, what to hand over, with its stage and a 取货 button."""
-    campaign = _campaign_for(request.leader, code)
+    campaign = campaign_for_leader(request.leader, code)
     households = station_handover(leader=request.leader, campaign=campaign)
     for household in households:
         household.stage = pickup_stage(household.status)
