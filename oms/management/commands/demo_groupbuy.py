@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.demo.groupbuy import GroupbuyDemo, current_campaign
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         campaign = current_campaign()
         if campaign is None:
             raise CommandError(_("没有演示商品：请先运行 seed_demo"))
-        self.stdout.write(_("团购：%(name)s，%(at)s 截单") % {"name": campaign.name, "at": f"{campaign.cutoff_at:%m-%d %H:%M}"})
+        self.stdout.write(_("团购：%(name)s，%(at)s 截单") % {"name": campaign.name, "at": f"{timezone.localtime(campaign.cutoff_at):%m-%d %H:%M}"})
         done = 0
         try:
             while not rounds or done < rounds:
