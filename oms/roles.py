@@ -88,6 +88,7 @@ _OPS_PERMISSIONS = (
     "channels.change_campaignitem",
     "channels.delete_campaignitem",
     "channels.close_campaign",
+    "channels.view_campaignorder",
     "channels.view_cutoffbatch",
     "channels.view_cutoffdemand",
     "channels.view_purchaseline",

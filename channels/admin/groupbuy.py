@@ -5,7 +5,8 @@ demand and station split."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -16,6 +17,7 @@ from channels.groupbuy.excel import plan_filename, purchase_plan_xlsx
 from channels.groupbuy.models import (
     Campaign,
     CampaignItem,
+    CampaignOrder,
     CampaignStatus,
     CutoffBatch,
     CutoffDemand,
@@ -181,3 +183,46 @@ class CutoffBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response = HttpResponse(purchase_plan_xlsx(batch), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{plan_filename(batch)}"'
         return response
+
+
+@admin.register(CampaignOrder)
+class CampaignOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each household order a leader entered, with its payment photo (served here to staff who
+    may see these rows, never as a public media file)."""
+
+    list_display = ("order", "leader", "campaign", "order_status", "created_local", "photo_link")
+    list_filter = ("campaign", "leader__station__region")
+    list_select_related = ("order", "leader", "campaign")
+    search_fields = ("=order__number", "leader__name")
+    search_help_text = gettext_lazy("订单号（完整）或团长姓名")
+    fields = ("order", "leader", "campaign", "created_local", "photo_link")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("订单状态"))
+    def order_status(self, link):
+        return link.order.get_status_display()
+
+    @admin.display(description=gettext_lazy("提交时间"), ordering="created_at")
+    def created_local(self, link):
+        return local_time(link.created_at)
+
+    @admin.display(description=gettext_lazy("付款截图"))
+    def photo_link(self, link):
+        url = reverse("admin:channels_campaignorder_photo", args=[link.pk])
+        return format_html('<a href="{}" target="_blank"><img src="{}?size=thumb" alt="" style="max-height:80px"></a>',
+                           url, url)
+
+    def get_urls(self):
+        own = [path("<int:pk>/photo/", self.admin_site.admin_view(self.photo_view), name="channels_campaignorder_photo")]
+        return own + super().get_urls()
+
+    def photo_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        link = get_object_or_404(CampaignOrder, pk=pk)
+        field = link.thumbnail if request.GET.get("size") == "thumb" else link.photo
+        try:
+            handle = default_storage.open(field.name, "rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        return FileResponse(handle, content_type="image/jpeg")

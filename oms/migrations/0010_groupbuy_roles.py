@@ -14,7 +14,7 @@ _OPS = (
     "channels.view_groupleader", "channels.add_groupleader", "channels.change_groupleader",
     "channels.view_campaign", "channels.add_campaign", "channels.change_campaign",
     "channels.view_campaignitem", "channels.add_campaignitem", "channels.change_campaignitem",
-    "channels.delete_campaignitem", "channels.close_campaign", "channels.view_cutoffbatch",
+    "channels.delete_campaignitem", "channels.close_campaign", "channels.view_campaignorder", "channels.view_cutoffbatch",
     "channels.view_cutoffdemand", "channels.view_purchaseline", "channels.view_stationline",
     "warehouse.view_stationwave",
 )

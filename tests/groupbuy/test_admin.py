@@ -117,3 +117,17 @@ def test_a_closed_campaigns_items_stay_as_they_were(ops, campaign):
         campaign_close(campaign=campaign)
     page = ops.get(f"/admin/channels/campaign/{campaign.pk}/change/").content.decode()
     assert 'name="items-0-price"' not in page and 'name="cutoff_at_0"' not in page
+
+
+def test_ops_see_each_leaders_order_with_its_payment_photo(ops, submit, leader_a, campaign, make_member):
+    with time_machine.travel(local(10), tick=False):
+        link = submit(leader_a, campaign, {"A001": 1}).link
+
+    listing = ops.get("/admin/channels/campaignorder/").content.decode()
+    photo = ops.get(f"/admin/channels/campaignorder/{link.pk}/photo/")
+
+    assert link.order.number in listing and "刘团长" in listing
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    outsider = Client()
+    outsider.force_login(make_member(PICKER, "picker_photo"))
+    assert outsider.get(f"/admin/channels/campaignorder/{link.pk}/photo/").status_code in (302, 403)
