@@ -131,6 +131,8 @@ class PushStatus(models.TextChoices):
     PENDING = "pending", _("待推送")
     DONE = "done", _("已推送")
     FAILED = "failed", _("推送失败，等待重试")
+    #: The platform refused for good (order not found, closed, shipped elsewhere): not retried.
+    REFUSED = "refused", _("平台拒绝，不再重试")
     GIVEN_UP = "given_up", _("已放弃")
 
 
