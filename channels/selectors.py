@@ -1,8 +1,9 @@
 """Read-only queries for the channels admin."""
 
 from django.db.models import Count, Max, Sum
+from django.urls import reverse
 
-from orders.models import OrderLine
+from orders.models import OrderLine, OrderSource
 from orders.states import HoldReason, OrderStatus
 
 
@@ -42,3 +43,16 @@ def unmapped_codes(*, channel_id: int | None = None, limit: int = 500) -> list[d
         }
         for row in rows
     ]
+
+
+def import_job_orders(job) -> dict:
+    """The orders an import job created, and how many of them are on hold now, with the order
+    list's addresses filtered to each: ``{"created", "held", "created_url", "held_url"}``."""
+    sources = OrderSource.objects.filter(import_job=job)
+    base = reverse("admin:orders_order_changelist")
+    return {
+        "created": sources.count(),
+        "held": sources.filter(order__status=OrderStatus.ON_HOLD).count(),
+        "created_url": f"{base}?import_job={job.pk}",
+        "held_url": f"{base}?import_job={job.pk}&hold=yes",
+    }

@@ -19,6 +19,7 @@ TEXT_LIMITS = {
     "recipient.street": 300,
     "buyer_note": 500,
     "seller_note": 500,
+    "buyer_nick": 100,
     "currency": 3,
 }
 
@@ -75,6 +76,10 @@ class OrderDraft:
     buyer_note: str = ""
     seller_note: str = ""
     priority: int = 0
+    #: The buyer's account name on the platform (买家会员名), kept on the order's source.
+    buyer_nick: str = ""
+    #: The spreadsheet import (``channels.ImportJob``) this draft was read from, if any.
+    import_job_id: int | None = None
     data: dict = field(default_factory=dict)
 
     @property
@@ -120,6 +125,8 @@ class OrderDraft:
                 errors[name] = _("金额必须是不小于 0 的数字")
         if self.paid_amount is not None and not _is_money(self.paid_amount):
             errors["paid_amount"] = _("金额必须是不小于 0 的数字")
+        if self.import_job_id is not None and (isinstance(self.import_job_id, bool) or not isinstance(self.import_job_id, int)):
+            errors["import_job_id"] = _("导入编号必须是整数")
         if self.priority not in (0, 1, 2):
             errors["priority"] = _("优先级只能是 0、1、2")
         for name in ("placed_at", "paid_at", "promised_ship_at"):

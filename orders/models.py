@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from orders.privacy import PhonePrivacy
 from orders.states import (
     CANCELLABLE,
     HOLDABLE,
@@ -56,6 +57,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     recipient_name = models.CharField(_("收货人"), max_length=100, blank=True)
     phone = models.CharField(_("手机"), max_length=32, blank=True, db_index=True)
+    #: A platform privacy number (masked, or virtual with an extension) is never the buyer's phone;
+    #: see ``orders.privacy``.
+    phone_privacy = models.CharField(
+        _("隐私号"), max_length=8, choices=PhonePrivacy.choices, blank=True, default=PhonePrivacy.PLAIN, db_index=True
+    )
+    phone_extension = models.CharField(_("分机号"), max_length=8, blank=True)
     province = models.CharField(_("省"), max_length=32, blank=True)
     city = models.CharField(_("市"), max_length=32, blank=True)
     district = models.CharField(_("区/县"), max_length=32, blank=True)
@@ -111,6 +118,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+    @property
+    def needs_platform_waybill(self) -> bool:
+        """The receiver is hidden by the platform (masked or virtual number): only the platform's
+        own e-waybill service can print this order's label, never our label with the number as a phone."""
+        return self.phone_privacy != PhonePrivacy.PLAIN
 
     # Transitions: bodies touch only this row; the services lock, log and save.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PENDING_REVIEW)
@@ -205,6 +218,13 @@ class OrderSource(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sources", verbose_name=_("订单"))
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
     external_id = models.CharField(_("平台订单号"), max_length=64, db_index=True)
+    #: The buyer's account name on the platform (买家会员名), emoji and all.
+    buyer_nick = models.CharField(_("买家昵称"), max_length=100, blank=True)
+    #: The spreadsheet import that brought this platform order in, if one did.
+    import_job = models.ForeignKey(
+        "channels.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("订单导入"),
+    )
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
 
     class Meta:

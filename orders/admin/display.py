@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_phone, mask_street
+from orders.privacy import PhonePrivacy
 from orders.states import STATUS_COLOURS, OrderStatus
 
 PII_PERMISSION = "orders.view_pii"
@@ -53,7 +54,26 @@ def region(order) -> str:
 
 
 def phone_for(order, *, full: bool) -> str:
-    return order.phone if full else mask_phone(order.phone)
+    """The phone as the person may see it; a masked platform number is shown as sent, a virtual
+    one with its extension (转 5678)."""
+    if order.phone_privacy == PhonePrivacy.MASKED:
+        return order.phone
+    phone = order.phone if full else mask_phone(order.phone)
+    if order.phone_extension:
+        return _("%(phone)s 转 %(extension)s") % {"phone": phone, "extension": order.phone_extension}
+    return phone
+
+
+def privacy_badge(order):
+    """The 隐私号 badge of an order whose phone is a platform privacy number (empty otherwise)."""
+    if order.phone_privacy == PhonePrivacy.PLAIN:
+        return ""
+    return format_html(
+        '<span class="oms-badge oms-privacy" title="{}">{}</span>',
+        _("平台隐私号（%(kind)s）：不是买家真实手机号，面单须用平台电子面单打印")
+        % {"kind": order.get_phone_privacy_display()},
+        _("隐私号"),
+    )
 
 
 def address_for(order, *, full: bool) -> str:

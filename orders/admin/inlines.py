@@ -69,11 +69,11 @@ class OrderLineInline(ReadOnlyInline):
 class OrderSourceInline(ReadOnlyInline):
     model = OrderSource
     verbose_name_plural = _("平台订单号")
-    fields = ("channel", "external_id", "received_at")
+    fields = ("channel", "external_id", "buyer_nick", "import_job", "received_at")
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("channel")
+        return super().get_queryset(request).select_related("channel", "import_job")
 
     @admin.display(description=_("接收时间"))
     def received_at(self, source):

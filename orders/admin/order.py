@@ -26,12 +26,14 @@ from orders.admin.display import (
     can_view_pii,
     local_time,
     phone_for,
+    privacy_badge,
     status_badge,
     two_lines,
 )
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.search import search_orders
-from orders.models import Order
+from orders.models import Order, OrderSource
+from orders.privacy import PhonePrivacy
 from orders.states import ExceptionReason, HoldReason, OrderStatus
 
 
@@ -71,12 +73,52 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PrivacyFilter(admin.SimpleListFilter):
+    title = gettext_lazy("隐私号")
+    parameter_name = "privacy"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("隐私号（全部）")), *[c for c in PhonePrivacy.choices if c[0]], ("no", _("非隐私号"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.exclude(phone_privacy=PhonePrivacy.PLAIN)
+        if value == "no":
+            return queryset.filter(phone_privacy=PhonePrivacy.PLAIN)
+        if value in PhonePrivacy.values and value:
+            return queryset.filter(phone_privacy=value)
+        return queryset
+
+
+class ImportJobFilter(admin.SimpleListFilter):
+    """The orders one spreadsheet import created (the import page links here); shown only
+    while it is in use."""
+
+    title = gettext_lazy("订单导入")
+    parameter_name = "import_job"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, _("导入 #%(id)s") % {"id": value})] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(pk__in=OrderSource.objects.filter(import_job_id=int(value)).values("order_id"))
+
+
 class OrderAdmin(admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
         ExceptionFilter,
         HoldFilter,
+        PrivacyFilter,
+        ImportJobFilter,
         "channel",
         "warehouse",
         ("created_at", admin.DateFieldListFilter),
@@ -95,7 +137,7 @@ class OrderAdmin(admin.ModelAdmin):
     change_form_template = "admin/orders/order/change_form.html"
     readonly_fields = (
         "number", "status_display", "channel", "platform_numbers", "placed_at_local", "paid_at_local",
-        "priority", "promised_ship_at_local", "recipient_name", "phone", "phone_masked", "address_full",
+        "priority", "promised_ship_at_local", "recipient_name", "phone_full", "phone_masked", "address_full",
         "address_masked", "buyer_note", "seller_note", "goods_amount", "shipping_fee", "discount_amount",
         "paid_amount_display", "warehouse", "reservation_summary", "carrier", "tracking_number",
         "exception_display",
@@ -190,11 +232,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("收货人 / 手机"))
     def recipient_masked(self, order):
-        return two_lines(order.recipient_name or "-", phone_for(order, full=False))
+        return two_lines(order.recipient_name or "-", format_html("{} {}", phone_for(order, full=False), privacy_badge(order)))
 
     @admin.display(description=gettext_lazy("收货人 / 手机"))
     def recipient_full(self, order):
-        return two_lines(order.recipient_name or "-", phone_for(order, full=True))
+        return two_lines(order.recipient_name or "-", format_html("{} {}", phone_for(order, full=True), privacy_badge(order)))
 
     @admin.display(description=gettext_lazy("发货仓 / 运单号"), ordering="warehouse")
     def shipping_column(self, order):
@@ -203,7 +245,21 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("手机"))
     def phone_masked(self, order):
-        return phone_for(order, full=False)
+        return self._phone(order, full=False)
+
+    @admin.display(description=gettext_lazy("手机"))
+    def phone_full(self, order):
+        return self._phone(order, full=True)
+
+    def _phone(self, order, *, full: bool):
+        if not order.needs_platform_waybill:
+            return phone_for(order, full=full)
+        return format_html(
+            '{} {}<br><span class="oms-sub">{}</span>',
+            phone_for(order, full=full),
+            privacy_badge(order),
+            _("平台隐私号，不是买家真实手机号：面单须通过平台电子面单打印"),
+        )
 
     @admin.display(description=gettext_lazy("收货地址"))
     def address_masked(self, order):
@@ -261,7 +317,7 @@ class OrderAdmin(admin.ModelAdmin):
                 _("收货信息"),
                 {
                     "fields": [
-                        ("recipient_name", "phone" if full else "phone_masked"),
+                        ("recipient_name", "phone_full" if full else "phone_masked"),
                         "address_full" if full else "address_masked",
                         ("buyer_note", "seller_note"),
                     ]

@@ -23,6 +23,7 @@ from inventory.services import InsufficientStock, StockLine, stock_reserve_many
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.models import Customer, Order, OrderSource, channel_model
 from orders.numbering import next_order_numbers
+from orders.privacy import customer_phone
 from orders.services.allocation import Allocation, needs_by_sku, read_catalog, warehouse_candidates
 from orders.services.intake import intake_hold, new_order, order_intake, order_rows, out_of_stock_hold
 
@@ -230,11 +231,8 @@ def _order_ids(count: int) -> list[int | None]:
 
 
 def _customer_phone(draft: OrderDraft) -> str | None:
-    """The phone a customer is kept under, or None (masked, missing or too long), as in ``order_intake``."""
-    phone = (draft.recipient.phone or "").strip()
-    if not phone or "*" in phone or len(phone) > 32:
-        return None
-    return phone
+    """The phone a customer is kept under, or None (``orders.privacy.customer_phone``), as in ``order_intake``."""
+    return customer_phone(draft.recipient.name, draft.recipient.phone)
 
 
 def _upsert_customers(drafts: list[OrderDraft]) -> dict[str, int]:

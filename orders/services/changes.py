@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from inventory.models import Sku
 from orders.drafts import TEXT_LIMITS, Recipient
 from orders.models import Order, OrderEvent, OrderLine
+from orders.privacy import classify_contact
 from orders.services.allocation import allocate_and_reserve, needs_by_sku
 from orders.services.errors import OrderActionRefused
 from orders.services.intake import bad_address_hold, out_of_stock_hold, unknown_sku_hold
@@ -190,12 +191,20 @@ def order_change_address(
             raise OrderActionRefused(
                 _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, code="invalid_address"
             )
+        # A privacy number stays what it is (``orders.privacy``); a real phone typed in by a
+        # person who reached the buyer makes the order's contact plain again.
+        contact = classify_contact(after["recipient_name"], after["phone"])
+        after["phone"] = contact.phone
+        privacy = {"phone_privacy": contact.privacy, "phone_extension": contact.extension}
         changed = [name for name in ADDRESS_FIELDS if after[name] != before[name]]
-        if not changed:
+        privacy_changed = [name for name, value in privacy.items() if getattr(locked, name) != value]
+        if not changed and not privacy_changed:
             return locked
         for name in changed:
             setattr(locked, name, after[name])
-        locked.save(update_fields=[*changed, "updated_at"])
+        for name in privacy_changed:
+            setattr(locked, name, privacy[name])
+        locked.save(update_fields=[*changed, *privacy_changed, "updated_at"])
         OrderEvent.objects.create(
             order=locked,
             action="change_address",

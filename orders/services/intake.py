@@ -12,6 +12,7 @@ from core.sql import batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, channel_model
 from orders.numbering import format_number, next_order_number, number_statement
+from orders.privacy import classify_contact, customer_phone
 from orders.services.allocation import (
     Allocation,
     CatalogSku,
@@ -194,6 +195,7 @@ def new_order(
         status = OrderStatus.PENDING_REVIEW if draft.paid else OrderStatus.PENDING_PAYMENT
     now = timezone.now()
     goods = draft.goods_amount
+    contact = classify_contact(recipient.name, recipient.phone)
     return Order(
         id=order_id,
         number=number,
@@ -203,7 +205,9 @@ def new_order(
         hold_note=hold_note,
         customer_id=customer_id,
         recipient_name=recipient.name,
-        phone=recipient.phone,
+        phone=contact.phone,
+        phone_privacy=contact.privacy,
+        phone_extension=contact.extension,
         province=recipient.province,
         city=recipient.city,
         district=recipient.district,
@@ -258,7 +262,13 @@ def order_rows(
             "hold_reason": order.hold_reason,
         },
     )
-    source = OrderSource(order_id=order.pk, channel_id=order.channel_id, external_id=draft.external_id)
+    source = OrderSource(
+        order_id=order.pk,
+        channel_id=order.channel_id,
+        external_id=draft.external_id,
+        buyer_nick=draft.buyer_nick,
+        import_job_id=draft.import_job_id,
+    )
     return source, lines, event
 
 
@@ -312,10 +322,10 @@ def out_of_stock_hold() -> tuple[str, str]:
 
 def _send_customer_upsert(cursor, name: str, phone: str) -> str | None:
     """Send the upsert of the buyer, keyed by phone (the first name seen is kept), whose RETURNING
-    gives the customer id; returns the phone, or None when masked or missing phones (privacy-
-    protected platforms) make no customer and nothing was sent."""
-    phone = (phone or "").strip()
-    if not phone or "*" in phone or len(phone) > 32:
+    gives the customer id; returns the phone, or None when a missing phone or a platform privacy
+    number (masked or virtual, ``orders.privacy``) makes no customer and nothing was sent."""
+    phone = customer_phone(name, phone)
+    if phone is None:
         return None
     table = connection.ops.quote_name(Customer._meta.db_table)
     cursor.execute(
