@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy
 
 from channels.models import Channel, SkuMapping
 from channels.selectors import unmapped_code_count, unmapped_codes
-from channels.services.skus import MappingInvalid, RelinkReport, relink_waiting_orders, sku_mapping_save
+from channels.services.skus import (
+    MappingInvalid,
+    RelinkReport,
+    mapping_offer,
+    relink_waiting_orders,
+    sku_mapping_copy,
+    sku_mapping_save,
+)
 from inventory.models import Sku
 
 #: SKUs offered in the page's suggestion list (typing any code still works).
@@ -37,6 +44,16 @@ class SkuMappingForm(forms.ModelForm):
         return (self.cleaned_data.get("external_code") or "").strip()
 
 
+class CopyMappingForm(forms.Form):
+    """The offer after a mapping: the same code, the same SKU, in the shops ticked."""
+
+    mapping = forms.ModelChoiceField(queryset=SkuMapping.objects.select_related("sku", "channel"))
+    channels = forms.ModelMultipleChoiceField(
+        queryset=Channel.objects.filter(active=True),
+        error_messages={"required": gettext_lazy("请至少选择一个渠道")},
+    )
+
+
 class MapCodeForm(forms.Form):
     """One row of the unmapped-codes page."""
 
@@ -45,21 +62,26 @@ class MapCodeForm(forms.Form):
     sku_code = forms.CharField(max_length=64, required=False)
 
 
-def report_messages(request, code: str, sku_code: str, report: RelinkReport | None) -> None:
-    """Tell the person what mapping ``code`` did to the orders waiting on it."""
-    messages.success(request, _("已映射 %(code)s → %(sku)s") % {"code": code, "sku": sku_code})
+def report_messages(request, code: str, sku_code: str, report: RelinkReport | None, shop=None) -> None:
+    """Tell the person what mapping ``code`` did to the orders waiting on it (in ``shop``, when
+    the mapping was copied to several)."""
+
+    def say(level, text: str) -> None:
+        level(request, _("%(shop)s：%(text)s") % {"shop": shop, "text": text} if shop is not None else text)
+
+    say(messages.success, _("已映射 %(code)s → %(sku)s") % {"code": code, "sku": sku_code})
     if report is None:
         return
     if report.released:
-        messages.success(
-            request,
+        say(
+            messages.success,
             _("%(count)d 单已解除挂起并占用库存：%(numbers)s")
             % {"count": len(report.released), "numbers": "、".join(report.released[:20])},
         )
     for number, reason in report.held[:20]:
-        messages.warning(request, _("订单 %(number)s 仍挂起：%(reason)s") % {"number": number, "reason": reason})
+        say(messages.warning, _("订单 %(number)s 仍挂起：%(reason)s") % {"number": number, "reason": reason})
     for message in report.refused[:20]:
-        messages.error(request, message)
+        say(messages.error, message)
 
 
 @admin.register(SkuMapping)
@@ -83,6 +105,23 @@ class SkuMappingAdmin(admin.ModelAdmin):
         # in its own transaction.
         transaction.on_commit(functools.partial(self._relink, request, obj.channel, obj.external_code, obj.sku.code))
 
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._offer_redirect(request, obj) or response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._offer_redirect(request, obj) or response
+
+    def _offer_redirect(self, request, mapping):
+        """After a plain save, go where the same mapping is offered for the other shops (if any)."""
+        if any(key in request.POST for key in ("_continue", "_addanother", "_saveasnew")):
+            return None
+        if not self.has_add_permission(request) or not mapping_offer(mapping):
+            return None
+        url = reverse("admin:channels_skumapping_unmapped", current_app=self.admin_site.name)
+        return HttpResponseRedirect(f"{url}?offer={mapping.pk}")
+
     def _relink(self, request, channel, code, sku_code):
         report = relink_waiting_orders(channel=channel, codes=[code], actor=request.user)
         if report.released or report.held or report.refused:
@@ -97,6 +136,7 @@ class SkuMappingAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path("unmapped/", self.admin_site.admin_view(self.unmapped_view), name="channels_skumapping_unmapped"),
+            path("unmapped/copy/", self.admin_site.admin_view(self.copy_view), name="channels_skumapping_copy"),
         ]
         return own + super().get_urls()
 
@@ -115,6 +155,7 @@ class SkuMappingAdmin(admin.ModelAdmin):
             "channels": Channel.objects.order_by("code"),
             "channel_id": channel_id,
             "can_map": self.has_add_permission(request),
+            "offer": self._offer(request),
             "suggestions": Sku.objects.filter(active=True).order_by("code").values_list("code", "name")[:SUGGESTIONS],
         }
         request.current_app = self.admin_site.name
@@ -143,4 +184,38 @@ class SkuMappingAdmin(admin.ModelAdmin):
             messages.error(request, exc.message)
             return HttpResponseRedirect(back)
         report_messages(request, code, sku_code, report)
+        if self.has_add_permission(request) and mapping_offer(_mapping):
+            back += ("&" if "?" in back else "?") + f"offer={_mapping.pk}"
+        return HttpResponseRedirect(back)
+
+    def _offer(self, request) -> dict | None:
+        """After a mapping: the other shops that could take the same one (``mapping_offer``)."""
+        pk = request.GET.get("offer", "")
+        if not pk.isdigit() or not self.has_add_permission(request):
+            return None
+        mapping = SkuMapping.objects.select_related("sku", "channel").filter(pk=int(pk)).first()
+        shops = mapping_offer(mapping) if mapping else []
+        return {"mapping": mapping, "shops": shops} if shops else None
+
+    def copy_view(self, request):
+        """Apply the mapping just made to the same code in the shops ticked, re-running their held orders."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:channels_skumapping_unmapped", current_app=self.admin_site.name))
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        back = reverse("admin:channels_skumapping_unmapped", current_app=self.admin_site.name)
+        form = CopyMappingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return HttpResponseRedirect(back)
+        mapping = form.cleaned_data["mapping"]
+        try:
+            reports = sku_mapping_copy(
+                mapping=mapping, channel_ids=[c.pk for c in form.cleaned_data["channels"]], actor=request.user
+            )
+        except MappingInvalid as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(back)
+        for shop, report in reports.items():
+            report_messages(request, mapping.external_code, mapping.sku.code, report, shop=shop)
         return HttpResponseRedirect(back)

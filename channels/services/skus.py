@@ -115,3 +115,58 @@ def relink_waiting_orders(*, channel: Channel, codes, actor=None) -> RelinkRepor
         else:
             report.released.append(order.number)
     return report
+
+
+def mapping_offer(mapping: SkuMapping) -> list[dict]:
+    """The other active shops that do not map ``mapping``'s platform code yet, with the orders and
+    units held there for it: the shops a person may want the same mapping in (sellers use one
+    商家编码 on every platform). Shops with orders waiting come first.
+    ``[{"channel": Channel, "orders": int, "units": int}]``."""
+    from django.db.models import Count, Sum
+
+    mapped = SkuMapping.objects.filter(external_code=mapping.external_code).values("channel_id")
+    shops = Channel.objects.filter(active=True).exclude(pk__in=mapped).order_by("code")
+    waiting = {
+        row["order__channel_id"]: row
+        for row in OrderLine.objects.filter(
+            order__status=OrderStatus.ON_HOLD,
+            order__hold_reason=HoldReason.UNKNOWN_SKU,
+            sku__isnull=True,
+            sku_code=mapping.external_code,
+        )
+        .values("order__channel_id")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
+    }
+    offer = [
+        {
+            "channel": shop,
+            "orders": waiting.get(shop.pk, {}).get("orders", 0),
+            "units": waiting.get(shop.pk, {}).get("units", 0),
+        }
+        for shop in shops
+    ]
+    return sorted(offer, key=lambda row: (-row["orders"], row["channel"].code))
+
+
+def sku_mapping_copy(*, mapping: SkuMapping, channel_ids, actor=None) -> dict[Channel, RelinkReport | None]:
+    """Map the same platform code to the same SKU in other shops (each through ``sku_mapping_save``,
+    re-running the orders held there). A shop that has mapped the code meanwhile keeps its own
+    mapping and is left out of the answer. Refuses (``MappingInvalid``) an unknown or inactive shop."""
+    wanted = {int(pk) for pk in channel_ids}
+    shops = list(Channel.objects.filter(pk__in=wanted, active=True).exclude(pk=mapping.channel_id).order_by("code"))
+    if len(shops) != len(wanted - {mapping.channel_id}):
+        raise MappingInvalid(_("所选渠道不存在或已停用"))
+    taken = set(
+        SkuMapping.objects.filter(external_code=mapping.external_code, channel__in=shops).values_list(
+            "channel_id", flat=True
+        )
+    )
+    reports: dict[Channel, RelinkReport | None] = {}
+    for shop in shops:
+        if shop.pk in taken:
+            continue
+        _copy, report = sku_mapping_save(
+            channel=shop, external_code=mapping.external_code, sku_code=mapping.sku.code, actor=actor
+        )
+        reports[shop] = report
+    return reports
