@@ -75,7 +75,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     shipping_fee = models.DecimalField(_("运费"), max_digits=12, decimal_places=2, default=0)
     discount_amount = models.DecimalField(_("优惠"), max_digits=12, decimal_places=2, default=0)
     paid_amount = models.DecimalField(_("实付金额"), max_digits=12, decimal_places=2, default=0)
-    placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True)
+    placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)
     promised_ship_at = models.DateTimeField(_("承诺发货时间"), null=True, blank=True)
     warehouse = models.ForeignKey(

@@ -2,7 +2,8 @@
 
 ``catalog`` and ``people`` hold the data, ``build`` puts the catalogue in the database, ``plans``
 decides what each order is and how far along it should be, ``run`` plays the plans through the
-real services. Nothing here writes a status or a stock figure itself.
+real services (and leaves a few real exceptions for ops), ``timeline`` spreads the events over
+the days they pretend to cover. Nothing here writes a status or a stock figure itself.
 """
 
 import random
@@ -13,6 +14,7 @@ from django.utils import timezone
 from oms.demo.build import build_catalogue
 from oms.demo.plans import Planner
 from oms.demo.run import Runner
+from oms.demo.timeline import spread
 
 
 @dataclass(frozen=True)
@@ -31,4 +33,6 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
     runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
     runner.run(plans)
+    runner.leave_exceptions()
+    spread(rng=rng, now=now)
     return SeedResult(created=runner.created, seed=seed)

@@ -81,4 +81,30 @@ def address_for(order, *, full: bool) -> str:
     return " ".join(part for part in (region(order), street) if part) or "-"
 
 
+def recipient_cell(order, *, full: bool):
+    """The order list's receiver: name, phone (隐私号 badge) and, under them, the region; the whole
+    address on hover."""
+    return format_html(
+        '<span title="{}">{} <span class="oms-phone">{}</span> {}<br><span class="oms-sub">{}</span></span>',
+        address_for(order, full=full),
+        order.recipient_name or "-",
+        phone_for(order, full=full),
+        privacy_badge(order),
+        region(order) or "-",
+    )
+
+
+def phone_cell(order, *, full: bool):
+    """The order page's phone: a privacy number says what it is and that the label must come from
+    the platform's e-waybill service."""
+    if not order.needs_platform_waybill:
+        return phone_for(order, full=full)
+    return format_html(
+        '{} {}<br><span class="oms-sub">{}</span>',
+        phone_for(order, full=full),
+        privacy_badge(order),
+        _("平台隐私号，不是买家真实手机号：面单须通过平台电子面单打印"),
+    )
+
+
 EMPTY = _("无")
