@@ -20,6 +20,9 @@ $(STAMP): requirements.lock
 
 setup: $(STAMP)
 
+# The demo runs in development mode (the settings refuse the development key with DEBUG off).
+run messages: export DEBUG ?= 1
+
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty

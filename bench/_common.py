@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import secrets
 import statistics
 import sys
 import threading
@@ -61,6 +62,8 @@ def configure_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "oms.settings"
     os.environ["DEBUG"] = "0"  # no query log kept in memory
+    # A key for this run (DEBUG off refuses the development key); the spawned workers inherit it.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -130,6 +130,7 @@ def check_run(job: dict, results: list[dict], stock: int) -> list[str]:
     from django.db.models import Count, Q, Sum
 
     from inventory.models import MovementReason, StockLevel, StockMovement
+    from orders.events import EventAction
     from orders.models import Order, OrderEvent, OrderLine
     from orders.states import HoldReason, OrderStatus
 
@@ -169,7 +170,7 @@ def check_run(job: dict, results: list[dict], stock: int) -> list[str]:
         )
         if lines != {"reserved": stock, "at_row": stock}:
             failures.append(f"order lines {lines}; expected {stock} units reserved at the stock row")
-        events = OrderEvent.objects.filter(order__in=orders, action="created").count()
+        events = OrderEvent.objects.filter(order__in=orders, action=EventAction.CREATED).count()
         if events != attempts:
             failures.append(f"{events} created events for {attempts} orders")
     return failures

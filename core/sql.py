@@ -9,7 +9,7 @@ PostgreSQL (psycopg pipeline mode); elsewhere it does nothing.
 from contextlib import contextmanager, nullcontext
 from operator import attrgetter
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
@@ -49,6 +49,15 @@ def insert_statement(objs: list) -> tuple[str, list]:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
 
+def slices(items: list, *, params_each: int, params_fixed: int = 0):
+    """``items`` in consecutive slices small enough that a statement with ``params_each`` parameters
+    per item and ``params_fixed`` more stays under the database's limit (all at once if none)."""
+    limit = connection.features.max_query_params
+    size = max(1, (limit - params_fixed) // params_each) if limit else max(len(items), 1)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def batch():
     """A context in which statements whose results are not read yet travel together (PostgreSQL)."""
     if connection.vendor == "postgresql":
@@ -57,9 +66,27 @@ def batch():
 
 
 @contextmanager
+def atomic_batch():
+    """``transaction.atomic()`` whose statements travel together (``batch``) on PostgreSQL.
+
+    At the top level the pipeline holds the transaction, so the COMMIT travels with the last
+    writes. Inside the caller's transaction it is a savepoint holding the pipeline instead: an
+    error inside (a unique violation) first ends the pipeline, then rolls back to the savepoint,
+    and the caller's transaction goes on."""
+    if connection.in_atomic_block:
+        with transaction.atomic(), batch():
+            yield
+    else:
+        with batch(), transaction.atomic():
+            yield
+
+
+@contextmanager
 def _pipeline():
     connection.ensure_connection()
-    with connection.connection.pipeline():
+    # An error can surface when the pipeline ends, outside Django's cursor: wrapped, it is
+    # Django's (an IntegrityError for a unique violation), as a cursor's would be.
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
 
 

@@ -14,7 +14,7 @@ from django.db.models import F, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from core.sql import bulk_insert, insert
+from core.sql import bulk_insert, insert, slices
 from inventory.models import MovementReason, Sku, StockLevel, StockMovement, Warehouse
 
 _ID_COLUMN = f'"{StockLevel._meta.db_table}"."{StockLevel._meta.pk.column}"'
@@ -132,10 +132,10 @@ def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
 
 
 def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]], actor=None) -> None:
-    """Reserve many references' lines at once, all or none (raises ``InsufficientStock``): one
-    guarded UPDATE per slice of rows with the summed quantities, rows locked in pk order across
-    the slices, then every reference's movements exactly as ``stock_reserve`` writes them (one per
-    stock row, in pk order). For batch intakes that planned the reservations themselves."""
+    """Reserve many references' lines at once, all or none (raises ``InsufficientStock``): the
+    guarded UPDATE of ``stock_reserve`` with the summed quantities, rows locked in pk order, then
+    every reference's movements exactly as ``stock_reserve`` writes them (one per stock row, in pk
+    order). For batch intakes that planned the reservations themselves."""
     per_reference = [(reference, _merged(lines)) for reference, lines in reservations]
     totals: dict[int, int] = {}
     for _reference, quantities in per_reference:
@@ -143,9 +143,8 @@ def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]
             totals[pk] = totals.get(pk, 0) + qty
     if not totals:
         return
-    ids = sorted(totals)
     with transaction.atomic():
-        if _reserve_summed(ids, [totals[pk] for pk in ids]):
+        if len(_reserve_rows(totals)) == len(totals):
             movements = [
                 StockMovement(
                     stock_level_id=pk,
@@ -164,48 +163,32 @@ def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]
     raise _shortage(totals)
 
 
-def _reserve_summed(ids: list[int], quantities: list[int]) -> bool:
-    """``reserved += qty`` on every row (ids sorted) if each row's ``on_hand`` covers it; False
-    when one does not (the caller rolls back). Rows locked in pk order. On PostgreSQL one UPDATE
-    over two arrays; elsewhere ``_reserve_rows`` in slices under the parameter limit."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(StockLevel._meta.db_table)
-        # Only the quoted table name is interpolated; ids and quantities are array parameters.
-        sql = (
-            f"UPDATE {table} s SET reserved = s.reserved + w.qty "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::integer[]) AS w(id, qty) "
-            f"WHERE s.id = w.id AND s.on_hand >= s.reserved + w.qty "
-            f"AND s.id IN (SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [ids, quantities, ids])
-            return cursor.rowcount == len(ids)
-    for start in range(0, len(ids), 150):  # 5 parameters a row: stay under SQLite's 999
-        part = dict(zip(ids[start : start + 150], quantities[start : start + 150], strict=True))
-        if len(_reserve_rows(part)) != len(part):
-            return False
-    return True
-
-
 def _reserve_rows(quantities: dict[int, int]) -> list[int]:
-    """``reserved += qty`` on each row whose ``on_hand`` covers it, in one statement that locks the
-    rows in pk order on PostgreSQL; returns the ids it updated."""
+    """``reserved += qty`` on each row whose ``on_hand`` covers it; returns the ids it updated. The
+    one reservation statement, for one order (``stock_reserve``) and for a batch
+    (``stock_reserve_many``): an UPDATE … RETURNING per slice of rows under the parameter limit,
+    which on PostgreSQL locks its rows in pk order (the slices go in pk order too).
+
+    Raw SQL: Django's ``Case(When(pk=…))`` resolves a filter per row, which made this the
+    costliest statement of an intake to build (docs/BENCHMARKS.md)."""
     table = connection.ops.quote_name(StockLevel._meta.db_table)
-    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(quantities)) + " END"
-    case_params = [value for item in sorted(quantities.items()) for value in item]
-    ids = sorted(quantities)
-    in_ids = ", ".join(["%s"] * len(ids))
-    where = [f"id IN ({in_ids})", f"on_hand >= reserved + {case}"]
-    params = [*case_params, *ids, *case_params]
-    if connection.features.has_select_for_update and len(ids) > 1:
-        lock = f"SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE"  # noqa: S608
-        where.append(f"id IN ({lock})")
-        params += ids
-    # Only the quoted table name and placeholders are interpolated; ids and quantities are parameters.
-    sql = f"UPDATE {table} SET reserved = reserved + {case} WHERE {' AND '.join(where)} RETURNING id"  # noqa: S608
+    lock = connection.features.has_select_for_update
+    updated: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        for ids in slices(sorted(quantities), params_each=6 if lock else 5):
+            case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(ids)) + " END"
+            case_params = [value for pk in ids for value in (pk, quantities[pk])]
+            in_ids = ", ".join(["%s"] * len(ids))
+            where = [f"id IN ({in_ids})", f"on_hand >= reserved + {case}"]
+            params = [*case_params, *ids, *case_params]
+            if lock and len(ids) > 1:
+                where.append(f"id IN (SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE)")  # noqa: S608
+                params += ids
+            # Only the quoted table name and placeholders are interpolated; ids and quantities are parameters.
+            sql = f"UPDATE {table} SET reserved = reserved + {case} WHERE {' AND '.join(where)} RETURNING id"  # noqa: S608
+            cursor.execute(sql, params)
+            updated += [row[0] for row in cursor.fetchall()]
+    return updated
 
 
 def _shortage(quantities: dict[int, int]) -> InsufficientStock:

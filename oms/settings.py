@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from oms.env import env_bool, env_int, env_list, env_str
@@ -15,6 +16,11 @@ DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 # DEBUG is off unless asked for; `manage.py runserver` asks for it by default.
 DEBUG = env_bool("DEBUG", default=sys.argv[1:2] == ["runserver"])
 SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    # Here, not only in oms.wsgi: every process (qcluster, manage.py commands) signs with the key.
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (production); for development set DEBUG=1."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

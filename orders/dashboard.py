@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.events import EventAction
 from orders.models import Order, OrderEvent, channel_model
 from orders.states import OrderStatus
 
@@ -88,7 +89,7 @@ def today_numbers(*, now: datetime | None = None) -> TodayNumbers:
     by_shop: dict[int, dict[str, int]] = {row["channel_id"]: row for row in rows}
     shipped = (
         OrderEvent.objects.order_by()
-        .filter(action="ship", at__gte=start)
+        .filter(action=EventAction.SHIP, at__gte=start)
         .values("order__channel_id")
         .annotate(n=Count("order_id", distinct=True))
     )

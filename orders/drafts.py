@@ -6,22 +6,32 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from orders.models import Order, OrderLine, OrderSource
+
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
 
-#: Longest value each text field of a draft may carry (the columns they are stored in).
+
+def _column(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+#: Longest value each text field of a draft may carry: read from the columns they are stored in.
 TEXT_LIMITS = {
-    "recipient.name": 100,
-    "recipient.phone": 32,
-    "recipient.province": 32,
-    "recipient.city": 32,
-    "recipient.district": 32,
-    "recipient.street": 300,
-    "buyer_note": 500,
-    "seller_note": 500,
-    "buyer_nick": 100,
-    "currency": 3,
+    "recipient.name": _column(Order, "recipient_name"),
+    "recipient.phone": _column(Order, "phone"),
+    "recipient.province": _column(Order, "province"),
+    "recipient.city": _column(Order, "city"),
+    "recipient.district": _column(Order, "district"),
+    "recipient.street": _column(Order, "street"),
+    "buyer_note": _column(Order, "buyer_note"),
+    "seller_note": _column(Order, "seller_note"),
+    "buyer_nick": _column(OrderSource, "buyer_nick"),
+    "currency": _column(Order, "currency"),
 }
+EXTERNAL_ID_LIMIT = _column(OrderSource, "external_id")
+SKU_CODE_LIMIT = _column(OrderLine, "sku_code")
+TITLE_LIMIT = _column(OrderLine, "title")
 
 
 class DraftInvalid(Exception):
@@ -101,8 +111,8 @@ class OrderDraft:
             errors["channel"] = _("缺少渠道")
         if not str(self.external_id or "").strip():
             errors["external_id"] = _("缺少平台订单号")
-        elif len(self.external_id) > 64:
-            errors["external_id"] = _("平台订单号不能超过 64 个字符")
+        elif len(self.external_id) > EXTERNAL_ID_LIMIT:
+            errors["external_id"] = _("平台订单号不能超过 %(n)d 个字符") % {"n": EXTERNAL_ID_LIMIT}
         if not self.lines:
             errors["lines"] = _("订单至少要有一行商品")
         elif len(self.lines) > MAX_LINES:
@@ -110,10 +120,10 @@ class OrderDraft:
         for i, line in enumerate(self.lines):
             if not str(line.sku_code or "").strip():
                 errors[f"lines[{i}].sku_code"] = _("缺少商家编码")
-            elif len(line.sku_code) > 64:
-                errors[f"lines[{i}].sku_code"] = _("商家编码不能超过 64 个字符")
-            if len(line.title or "") > 200:
-                errors[f"lines[{i}].title"] = _("商品名称不能超过 200 个字符")
+            elif len(line.sku_code) > SKU_CODE_LIMIT:
+                errors[f"lines[{i}].sku_code"] = _("商家编码不能超过 %(n)d 个字符") % {"n": SKU_CODE_LIMIT}
+            if len(line.title or "") > TITLE_LIMIT:
+                errors[f"lines[{i}].title"] = _("商品名称不能超过 %(n)d 个字符") % {"n": TITLE_LIMIT}
             if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
                 errors[f"lines[{i}].quantity"] = _("数量必须是正整数")
             elif line.quantity > MAX_QUANTITY:

@@ -8,7 +8,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 
 from orders.privacy import PhonePrivacy
 from orders.states import (
-    CANCELLABLE,
+    BEFORE_PACKING,
     HOLDABLE,
     ExceptionReason,
     HoldReason,
@@ -34,10 +34,6 @@ class Priority(models.IntegerChoices):
     NORMAL = 0, _("普通")
     HIGH = 1, _("加急")
     URGENT = 2, _("特急")
-
-
-def is_unpaid(order) -> bool:
-    return order.paid_at is None
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
@@ -127,7 +123,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # Transitions: bodies touch only this row; the services lock, log and save.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PENDING_REVIEW)
-    @transition(field=status, source=OrderStatus.ON_HOLD, target=OrderStatus.ON_HOLD, conditions=[is_unpaid])
+    @transition(
+        field=status, source=OrderStatus.ON_HOLD, target=OrderStatus.ON_HOLD, conditions=[lambda order: not order.is_paid]
+    )
     def pay(self, paid_at=None) -> None:
         """Paid: to review; a held order stays held (its release then goes to review)."""
         self.paid_at = paid_at or timezone.now()
@@ -171,7 +169,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def complete(self) -> None:
         pass
 
-    @transition(field=status, source=CANCELLABLE, target=OrderStatus.CANCELLED)
+    @transition(field=status, source=BEFORE_PACKING, target=OrderStatus.CANCELLED)
     def cancel(self) -> None:
         pass
 
@@ -238,11 +236,19 @@ class OrderSource(models.Model):
         return f"{self.channel.code}:{self.external_id}"
 
 
+def event_actions():
+    """The choices of ``OrderEvent.action``: ``orders.events.EventAction``, read when asked, so that
+    adding an action needs no migration (the events module imports this one)."""
+    from orders.events import EventAction
+
+    return EventAction.choices
+
+
 class OrderEvent(models.Model):
     """Audit trail and outbox: every transition and every significant action on an order."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单"))
-    action = models.CharField(_("动作"), max_length=32, db_index=True)
+    action = models.CharField(_("动作"), max_length=32, choices=event_actions, db_index=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=OrderStatus.choices, blank=True)
     actor = models.ForeignKey(

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from orders.models import OrderNumberSequence, OrderSource, channel_model
+from orders.models import OrderNumberSequence
 
 _TABLE = OrderNumberSequence._meta.db_table
 
@@ -25,22 +25,18 @@ def next_order_number(*, now=None) -> str:
     return format_number(day, sequence)
 
 
-def number_statement(*, now=None, unless_taken: tuple[str, str] | None = None) -> tuple[str, list, date]:
+def number_statement(*, now=None, only_if: tuple[str, list] | None = None) -> tuple[str, list, date]:
     """The statement that draws the next number of the local day: (sql, params, day). With
-    ``unless_taken=(channel code, external id)`` it draws none (returns no row) when that platform
-    order is already taken in or the channel is missing or inactive, so the intake can send it
-    together with its dedup lookup without spending numbers on repeats."""
+    ``only_if=(condition, params)`` it draws none (returns no row) unless the SQL condition holds:
+    the intake passes its dedup lookup (``orders.selectors.untaken_condition``), so that it can
+    send this together with the lookup without spending numbers on repeats."""
     day = timezone.localdate(now)
     params: list = [connection.ops.adapt_datefield_value(day)]
     where = ""
-    if unless_taken is not None:
-        channel, source = channel_model()._meta.db_table, OrderSource._meta.db_table
-        where = (
-            f" WHERE EXISTS (SELECT 1 FROM {channel} c WHERE c.code = %s AND c.active AND NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {source} s WHERE s.channel_id = c.id AND s.external_id = %s))"
-        )
-        params += list(unless_taken)
-    # Only the models' own table names are interpolated; the day, code and id are parameters.
+    if only_if is not None:
+        where = f" WHERE {only_if[0]}"
+        params += list(only_if[1])
+    # Only the model's own table name and the caller's condition are interpolated; the day is a parameter.
     sql = (
         f"INSERT INTO {_TABLE} (day, last) SELECT %s, 1{where} "  # noqa: S608
         f"ON CONFLICT (day) DO UPDATE SET last = {_TABLE}.last + 1 RETURNING last"

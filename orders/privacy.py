@@ -49,11 +49,3 @@ def classify_contact(name: str, phone: str) -> Contact:
         return Contact(phone, "", PhonePrivacy.MASKED)
     return Contact(phone)
 
-
-def customer_phone(name: str, phone: str) -> str | None:
-    """The phone a ``Customer`` is kept under, or None: missing, too long, masked or virtual
-    numbers make no customer (one rule for the single and the batch intake)."""
-    contact = classify_contact(name, phone)
-    if contact.privacy != PhonePrivacy.PLAIN or not contact.phone or len(contact.phone) > 32:
-        return None
-    return contact.phone

@@ -1,10 +1,19 @@
-"""Read helpers for orders: find one by any of its numbers, list with filters. Nothing here writes."""
+"""Read helpers for orders: find one by any of its numbers, list with filters, read its event log,
+find the orders waiting on something. Nothing here writes."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
-from orders.models import Order, OrderEvent, OrderLine, OrderSource
+from core.sql import slices
+from orders.events import EventAction
+from orders.models import Order, OrderEvent, OrderLine, OrderSource, channel_model
+from orders.states import HoldReason, OrderStatus
+
+#: The parts of an address a platform sends and a carrier needs (name and phone aside).
+ADDRESS_PARTS = ("province", "city", "district", "street")
 
 
 class AmbiguousOrderNumber(Exception):
@@ -85,3 +94,168 @@ def order_list(
     if updated_since:
         queryset = queryset.filter(updated_at__gte=updated_since)
     return queryset.order_by("-id")
+
+
+# ---- the event log ----
+
+
+def platform_address(order: Order) -> dict[str, str]:
+    """The address the platform last sent for this order: the order's own address unless a person
+    has changed it since (then the address before the person's first change, or after the
+    platform's latest change). A platform message repeating it must not undo the person's edit."""
+    events = list(
+        OrderEvent.objects.filter(order=order, action=EventAction.CHANGE_ADDRESS)
+        .order_by("id")
+        .values("actor_id", "data")
+    )
+    if all(event["actor_id"] is None for event in events):
+        return {part: getattr(order, part) for part in ADDRESS_PARTS}
+    by_platform = [event for event in events if event["actor_id"] is None]
+    known = by_platform[-1]["data"]["after"] if by_platform else events[0]["data"]["before"]
+    return {part: known.get(part, "") for part in ADDRESS_PARTS}
+
+
+def exception_flagged_before(order: Order, reason: str, **data) -> bool:
+    """Whether ``order`` was flagged with this exception ``reason`` (and these event data) before."""
+    events = OrderEvent.objects.filter(order=order, action=EventAction.FLAG_EXCEPTION, data__reason=reason)
+    for key, value in data.items():
+        events = events.filter(**{f"data__{key}": value})
+    return events.exists()
+
+
+def last_event_id() -> int:
+    """The newest event's id (0 without events): where a new reader of the outbox starts."""
+    return OrderEvent.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def events_after(*, after: int, action: str, limit: int) -> list[dict]:
+    """The first ``limit`` events of ``action`` after id ``after``, oldest first:
+    ``{"id", "order_id", "data"}`` (a reader of the outbox, see ``channels.services.writeback``)."""
+    return list(
+        OrderEvent.objects.filter(id__gt=after, action=action).order_by("id").values("id", "order_id", "data")[:limit]
+    )
+
+
+def settled_event_id(*, after: int, before: datetime) -> int:
+    """The newest event id after ``after`` written before ``before`` (else ``after``): a reader's
+    cursor stops there, since an event with a smaller id may still be committing."""
+    return OrderEvent.objects.filter(id__gt=after, at__lt=before).aggregate(m=Max("id"))["m"] or after
+
+
+# ---- orders waiting on something ----
+
+
+def orders_waiting_on_codes(*, channel_id: int, codes) -> list[int]:
+    """Ids of this shop's orders on hold as "unknown SKU" with a line still carrying one of ``codes``."""
+    return sorted(
+        OrderLine.objects.filter(
+            order__channel_id=channel_id,
+            order__status=OrderStatus.ON_HOLD,
+            order__hold_reason=HoldReason.UNKNOWN_SKU,
+            sku__isnull=True,
+            sku_code__in=list(codes),
+        )
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+
+
+def waiting_on_code_by_channel(code: str) -> dict[int, dict[str, int]]:
+    """For each shop with orders on hold as "unknown SKU" waiting on platform ``code``: channel id
+    -> ``{"orders", "units"}`` (the offer to map the code in the other shops too)."""
+    rows = (
+        OrderLine.objects.filter(
+            order__status=OrderStatus.ON_HOLD,
+            order__hold_reason=HoldReason.UNKNOWN_SKU,
+            sku__isnull=True,
+            sku_code=code,
+        )
+        .order_by()
+        .values("order__channel_id")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
+    )
+    return {row["order__channel_id"]: {"orders": row["orders"], "units": row["units"]} for row in rows}
+
+
+def orders_waiting_for_payment(*, channel_id: int, placed_before: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, number) of this shop's orders still waiting for payment that were placed before
+    ``placed_before`` (by the platform's order time, else by when we took them in), oldest first."""
+    return list(
+        Order.objects.filter(channel_id=channel_id, status=OrderStatus.PENDING_PAYMENT)
+        .filter(Q(placed_at__lt=placed_before) | Q(placed_at__isnull=True, created_at__lt=placed_before))
+        .order_by("id")
+        .values_list("id", "number")[:limit]
+    )
+
+
+def unlinked_codes(*, order_id: int) -> list[str]:
+    """The codes of an order's lines not linked to one of our SKUs yet."""
+    return list(OrderLine.objects.filter(order_id=order_id, sku__isnull=True).values_list("sku_code", flat=True))
+
+
+# ---- the dedup lookup: platform orders taken in already ----
+
+
+@dataclass
+class Taken:
+    """A channel (by code) and which of the platform orders asked about it has taken in already."""
+
+    channel_id: int
+    active: bool
+    #: external id -> (order id, order number)
+    orders: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def taken_statement(channel: str, external_ids: list[str]) -> tuple[str, list]:
+    """The dedup lookup, written once: one row per platform order of ``external_ids`` the channel
+    (by code) has taken in, ``(channel id, active, external id, order id, number)``, or a single
+    row with the last three empty when it has none of them; no row when the channel does not
+    exist. The intake sends it in the same round trip as its other reads (``order_intake``), and
+    the numbering draws no number when it says "taken" (``untaken_condition``)."""
+    quote = connection.ops.quote_name
+    channels, sources, orders = (
+        quote(model._meta.db_table) for model in (channel_model(), OrderSource, Order)
+    )
+    ids = ", ".join(["%s"] * len(external_ids))
+    # Only quoted table names and placeholders are interpolated; the code and ids are parameters.
+    sql = (
+        f"SELECT c.id, c.active, s.external_id, s.order_id, o.number FROM {channels} c "  # noqa: S608
+        f"LEFT JOIN {sources} s ON s.channel_id = c.id AND s.external_id IN ({ids}) "
+        f"LEFT JOIN {orders} o ON o.id = s.order_id WHERE c.code = %s"
+    )
+    return sql, [*external_ids, channel]
+
+
+def taken_from_rows(rows) -> Taken | None:
+    """``taken_statement``'s rows as a ``Taken`` (None: no such channel)."""
+    taken = None
+    for channel_id, active, external_id, order_id, number in rows:
+        taken = taken or Taken(channel_id=channel_id, active=bool(active))
+        if order_id is not None:
+            taken.orders[external_id] = (order_id, number)
+    return taken
+
+
+def taken_orders(*, channel: str, external_ids) -> Taken | None:
+    """Run the dedup lookup for a channel code (None: no such channel), in slices under the
+    database's parameter limit."""
+    taken = None
+    with connection.cursor() as cursor:
+        for part in slices(sorted(set(external_ids)) or [""], params_each=1, params_fixed=1):
+            cursor.execute(*taken_statement(channel, part))
+            found = taken_from_rows(cursor.fetchall())
+            if found is None:
+                return None
+            if taken is None:
+                taken = found
+            else:
+                taken.orders.update(found.orders)
+    return taken
+
+
+def untaken_condition(channel: str, external_id: str) -> tuple[str, list]:
+    """A SQL condition that holds when the channel exists, is active and has not taken this
+    platform order in yet (the dedup lookup, for a statement that must do nothing otherwise)."""
+    sql, params = taken_statement(channel, [external_id])
+    # The lookup's own SQL (parameters only) is interpolated.
+    return f"EXISTS (SELECT 1 FROM ({sql}) d WHERE d.active AND d.order_id IS NULL)", params  # noqa: S608

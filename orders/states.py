@@ -36,19 +36,35 @@ class ExceptionReason(models.TextChoices):
     OTHER = "other", _("其他异常")
 
 
-#: Holds that the intake sets and that only clear once stock can be reserved.
-STOCK_HOLDS = {HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.BAD_ADDRESS, HoldReason.NO_WAREHOUSE}
+class PlatformStatus:
+    """A platform order's status, reduced to what the order core acts on (the adapters in
+    ``channels.connectors`` read each platform's own statuses into these)."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    REFUNDING = "refunding"
+    CANCELLED = "cancelled"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+
+    LABELS = {
+        UNPAID: _("待付款"),
+        PAID: _("已付款待发货"),
+        REFUNDING: _("退款中"),
+        CANCELLED: _("已关闭"),
+        SHIPPED: _("已发货"),
+        COMPLETED: _("交易成功"),
+    }
+
+
+#: Holds only the system sets, from what it finds in the catalogue and the stock; a person holds
+#: an order for one of the other reasons (including an address that looks wrong).
+SYSTEM_HOLDS = frozenset({HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE})
 
 HOLDABLE = [OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_REVIEW, OrderStatus.READY, OrderStatus.PICKING]
-CANCELLABLE = [
-    OrderStatus.PENDING_PAYMENT,
-    OrderStatus.PENDING_REVIEW,
-    OrderStatus.ON_HOLD,
-    OrderStatus.READY,
-    OrderStatus.PICKING,
-]
 
-#: Before packing: the address may still change and the platform's cancellation still applies.
+#: Before packing: the order may still be cancelled, the address may still change, and the
+#: platform's cancellation still applies.
 BEFORE_PACKING = [
     OrderStatus.PENDING_PAYMENT,
     OrderStatus.PENDING_REVIEW,
@@ -76,5 +92,5 @@ STATUS_COLOURS = {
 
 def release_target(order) -> str:
     """A released order goes back to review if paid, else to waiting for payment."""
-    return OrderStatus.PENDING_REVIEW if order.paid_at else OrderStatus.PENDING_PAYMENT
+    return OrderStatus.PENDING_REVIEW if order.is_paid else OrderStatus.PENDING_PAYMENT
 

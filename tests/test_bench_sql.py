@@ -12,7 +12,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 #: bench file -> tables its raw baseline inserts into
 RAW_WRITES = {
-    "intake.py": ["orders_order", "orders_orderline", "orders_ordersource", "orders_orderevent",
+    "raw_intake.py": ["orders_order", "orders_orderline", "orders_ordersource", "orders_orderevent",
                   "inventory_stockmovement", "orders_customer"],
     "import.py": ["orders_order", "orders_orderline", "orders_ordersource", "orders_orderevent",
                   "inventory_stockmovement"],

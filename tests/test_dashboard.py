@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channels.models import Channel, Platform
 from orders.dashboard import day_start, today_numbers
+from orders.events import EventAction
 from orders.models import Order, OrderEvent
 from orders.services import order_flag_exception
 from orders.states import ExceptionReason, OrderStatus
@@ -33,7 +34,7 @@ def day(order_in_state, place_order, jd_channel, make_draft):
     }
     order_flag_exception(order=orders["jd_packed"], reason=ExceptionReason.LATE_REFUND, note="平台通知：退款中")
     yesterday = day_start() - timedelta(hours=2)
-    OrderEvent.objects.filter(order=orders["old_ship"], action="ship").update(at=yesterday)
+    OrderEvent.objects.filter(order=orders["old_ship"], action=EventAction.SHIP).update(at=yesterday)
     Order.objects.filter(pk=orders["old_ship"].pk).update(placed_at=yesterday)
     return orders
 

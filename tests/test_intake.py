@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from channels.models import Channel, Platform
@@ -18,6 +18,7 @@ from orders.services import (
     order_approve,
     order_cancel,
     order_intake,
+    order_intake_prepare,
     order_pack,
     order_release_hold,
     order_ship,
@@ -155,6 +156,27 @@ def test_an_inactive_warehouse_is_never_chosen(stocked, make_draft, warehouse_hz
     assert order.warehouse.code == "GZ"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_intake_taken_meanwhile_answers_with_that_order_inside_the_callers_transaction(
+    stocked, make_draft
+):
+    """The inbox prepares outside its transaction, then takes in inside it: when another delivery
+    took the platform order in between, the unique source refuses the second order, its savepoint
+    (with the pipeline on PostgreSQL) is rolled back, and the caller's transaction goes on."""
+    draft = make_draft([("A001", 1)])
+    prepared = order_intake_prepare(draft=draft)
+    first = order_intake(draft=draft)
+    stock = stock_snapshot()
+
+    with transaction.atomic():
+        again = order_intake(prepared=prepared)
+        assert Order.objects.count() == 1  # the transaction is still usable
+
+    assert (again.created, again.order.pk) == (False, first.order.pk)
+    assert stock_snapshot() == stock
+    assert_ledger_matches()
+
+
 def test_no_single_warehouse_with_every_line_holds_out_of_stock(skus, make_draft, warehouse_hz, warehouse_gz):
     stock_receive(sku=skus[0], warehouse=warehouse_hz, quantity=10)
     stock_receive(sku=skus[1], warehouse=warehouse_gz, quantity=10)
@@ -188,9 +210,9 @@ def test_an_order_whose_second_line_lacks_stock_reserves_nothing_anywhere(stocke
 def test_a_warehouse_emptied_between_reading_and_reserving_is_skipped_whole(stocked, make_draft, monkeypatch):
     """Another order takes Hangzhou's A002 after the intake read availability: the partly applied
     reservation in Hangzhou is rolled back and the order goes to Guangzhou instead."""
-    import orders.services.allocation as allocation
+    import orders.services.reservation as reservation
 
-    real_reserve = allocation.stock_reserve
+    real_reserve = reservation.stock_reserve
     hz_a002 = StockLevel.objects.get(sku__code="A002", warehouse__code="HZ")
 
     def another_order_first(**kwargs):
@@ -198,7 +220,7 @@ def test_a_warehouse_emptied_between_reading_and_reserving_is_skipped_whole(stoc
             real_reserve(lines=[StockLine(hz_a002.pk, 100)], reference="OTHER")
         return real_reserve(**kwargs)
 
-    monkeypatch.setattr(allocation, "stock_reserve", another_order_first)
+    monkeypatch.setattr(reservation, "stock_reserve", another_order_first)
     order = order_intake(draft=make_draft([("A001", 2), ("A002", 1)], province="浙江省")).order
 
     assert order.status == OrderStatus.PENDING_REVIEW

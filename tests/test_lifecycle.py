@@ -251,10 +251,10 @@ def test_transition_and_its_event_commit_together(order_in_state, monkeypatch):
     order = order_in_state(S.READY)
     stock_before = stock_snapshot()
 
-    def broken_create(**kwargs):
+    def broken_save(self, *args, **kwargs):
         raise RuntimeError("event table unavailable")
 
-    monkeypatch.setattr(OrderEvent.objects, "create", broken_create)
+    monkeypatch.setattr(OrderEvent, "save", broken_save)
     with pytest.raises(RuntimeError):
         order_cancel(order=order)
     monkeypatch.undo()

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from orders.drafts import Recipient
 from orders.models import Customer, Order
-from orders.privacy import PhonePrivacy, classify_contact, customer_phone
+from orders.privacy import PhonePrivacy, classify_contact
 from orders.services import order_change_address, order_intake
 from orders.services.batch import order_intake_batch
+from orders.services.customers import customer_phone
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Set by other tests in this process (the browser tests) and never wanted in a production check.
 NOT_INHERITED = {"DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 PROD_ENV = {"DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "oms.example.com", "SECRET_KEY": secrets.token_urlsafe(50)}
+#: A real key, for the checks of other settings (DEBUG off refuses the development key).
+KEY = {"SECRET_KEY": secrets.token_urlsafe(50)}
 
 
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
@@ -31,6 +33,25 @@ def test_wsgi_refuses_the_development_key_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import django; django.setup()",
+        # The worker: qcluster reads the same settings, and signs its task packages with the key.
+        "import sys; sys.argv = ['manage.py', 'qcluster', '--help']; "
+        "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)",
+    ],
+    ids=["settings", "qcluster"],
+)
+def test_the_settings_refuse_the_development_key_when_debug_is_off(code):
+    refused = run_python(code)
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in refused.stderr
+
+    assert run_python(code, **KEY).returncode == 0
+    assert run_python(code, DEBUG="1").returncode == 0  # development keeps its default key
+
+
 def test_wsgi_starts_with_a_real_key():
     result = run_python("import oms.wsgi; print('ok')", **PROD_ENV)
     assert result.returncode == 0, result.stderr
@@ -39,7 +60,7 @@ def test_wsgi_starts_with_a_real_key():
 
 def test_debug_is_off_unless_asked_for():
     code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
-    assert run_python(code).stdout.strip() == "False"
+    assert run_python(code, **KEY).stdout.strip() == "False"
     assert run_python(code, DEBUG="1").stdout.strip() == "True"
     runserver = "import sys; sys.argv = ['manage.py', 'runserver']; " + code
     assert run_python(runserver).stdout.strip() == "True"
@@ -51,7 +72,7 @@ def test_https_turns_on_transport_security():
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
     )
     assert run_python(code, **PROD_ENV).stdout.split() == ["True", "True", "True", "True"]
-    assert run_python(code).stdout.split() == ["False", "False", "False", "False"]
+    assert run_python(code, **KEY).stdout.split() == ["False", "False", "False", "False"]
 
 
 def test_deploy_check_is_clean_in_production_mode(tmp_path):
@@ -81,7 +102,7 @@ def test_sqlite_file_uses_wal_busy_timeout_and_immediate_transactions(tmp_path):
         "    connection.cursor().execute('SELECT 1')\n"
         "print(q.captured_queries[0]['sql'])\n"
     )
-    result = run_python(code, DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    result = run_python(code, DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}", **KEY)
     assert result.returncode == 0, result.stderr
     mode_and_timeout, begin = result.stdout.strip().splitlines()
     assert mode_and_timeout == "wal 30000"
@@ -98,14 +119,16 @@ def test_sqlite_options():
 
 def test_postgres_url_is_honoured():
     code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
-    result = run_python(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/oms")
+    result = run_python(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/oms", **KEY)
     assert result.stdout.strip() == "django.db.backends.postgresql"
 
 
 def test_queue_broker_is_the_database_unless_redis_is_given():
     code = "import django; django.setup(); from django.conf import settings; q = settings.Q_CLUSTER; print(q.get('orm'), q.get('redis'))"
-    assert run_python(code).stdout.split() == ["default", "None"]
-    assert run_python(code, Q_REDIS_URL="redis://127.0.0.1:6379/0").stdout.split() == ["None", "redis://127.0.0.1:6379/0"]
+    assert run_python(code, **KEY).stdout.split() == ["default", "None"]
+    assert run_python(code, Q_REDIS_URL="redis://127.0.0.1:6379/0", **KEY).stdout.split() == [
+        "None", "redis://127.0.0.1:6379/0"
+    ]
 
 
 def test_locale_and_time():
@@ -117,6 +140,6 @@ def test_locale_and_time():
 
 def test_an_empty_database_url_means_the_default_sqlite():
     code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
-    result = run_python(code, DATABASE_URL="")
+    result = run_python(code, DATABASE_URL="", **KEY)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"

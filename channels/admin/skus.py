@@ -21,6 +21,7 @@ from channels.services.skus import (
     RelinkReport,
     mapping_offer,
     relink_waiting_orders,
+    sku_mapping_check,
     sku_mapping_copy,
     sku_mapping_save,
 )
@@ -42,6 +43,15 @@ class SkuMappingForm(forms.ModelForm):
 
     def clean_external_code(self):
         return (self.cleaned_data.get("external_code") or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("external_code") and data.get("sku"):
+            try:
+                sku_mapping_check(external_code=data["external_code"], sku_code=data["sku"].code)
+            except MappingInvalid as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return data
 
 
 class CopyMappingForm(forms.Form):
@@ -100,9 +110,17 @@ class SkuMappingAdmin(admin.ModelAdmin):
         return mapping.sku.name
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The admin saves inside its own transaction; the held orders run after it commits, each
-        # in its own transaction.
+        """Through the service; the admin saves inside its own transaction, so the held orders
+        are re-run after it commits, each in its own transaction."""
+        mapping, _report = sku_mapping_save(
+            channel=obj.channel,
+            external_code=obj.external_code,
+            sku_code=obj.sku.code,
+            mapping=obj if change else None,
+            relink=False,
+            actor=request.user,
+        )
+        obj.pk, obj._state.adding, obj._state.db = mapping.pk, False, mapping._state.db
         transaction.on_commit(functools.partial(self._relink, request, obj.channel, obj.external_code, obj.sku.code))
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -9,29 +9,8 @@ The channels services do the rest (inbox, SKU mapping, intake, updates, write-ba
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy as _
-
 from orders.drafts import OrderDraft
-
-
-class PlatformStatus:
-    """A platform order's status, reduced to what the order core acts on."""
-
-    UNPAID = "unpaid"
-    PAID = "paid"
-    REFUNDING = "refunding"
-    CANCELLED = "cancelled"
-    SHIPPED = "shipped"
-    COMPLETED = "completed"
-
-    LABELS = {
-        UNPAID: _("待付款"),
-        PAID: _("已付款待发货"),
-        REFUNDING: _("退款中"),
-        CANCELLED: _("已关闭"),
-        SHIPPED: _("已发货"),
-        COMPLETED: _("交易成功"),
-    }
+from orders.states import PlatformStatus  # noqa: F401  (the adapters speak the order core's words)
 
 
 class PayloadInvalid(Exception):

@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.drafts import EXTERNAL_ID_LIMIT
+
 
 class CellInvalid(ValueError):
     """One cell cannot be read; the message says why, in the user's language."""
@@ -71,8 +73,8 @@ def order_number(text: str) -> str:
             _("订单号 %(value)s 被 Excel 存成了数字，已丢失位数：请把该列设为文本后重新导出")
             % {"value": text}
         )
-    if len(text) > 64:
-        raise CellInvalid(_("订单号不能超过 64 个字符"))
+    if len(text) > EXTERNAL_ID_LIMIT:
+        raise CellInvalid(_("订单号不能超过 %(n)d 个字符") % {"n": EXTERNAL_ID_LIMIT})
     return text
 
 

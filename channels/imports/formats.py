@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from channels.connectors.base import PlatformStatus
 from channels.imports import cells
 from channels.imports.cells import CellInvalid
-from orders.drafts import DraftLine, OrderDraft, Recipient
+from orders.drafts import SKU_CODE_LIMIT, DraftLine, OrderDraft, Recipient
 
 #: Text for each field when a message names it (the column it usually comes from).
 FIELD_LABELS = {
@@ -188,8 +188,10 @@ def build_order(
         sku = item.get("sku") or item.get("fallback_sku", "")
         if not sku:
             problems.append(RowProblem(row, external_id, _("缺少商家编码"), item_file))
-        elif len(sku) > 64:
-            problems.append(RowProblem(row, external_id, _("商家编码不能超过 64 个字符"), item_file))
+        elif len(sku) > SKU_CODE_LIMIT:
+            problems.append(
+                RowProblem(row, external_id, _("商家编码不能超过 %(n)d 个字符") % {"n": SKU_CODE_LIMIT}, item_file)
+            )
         qty = take(row, cells.quantity, item.get("quantity", ""), labels["quantity"], file=item_file)
         discount = take(row, cells.money, item.get("line_discount", ""), labels["line_discount"], file=item_file)
         price = _listed_price(item, qty, discount, take=functools.partial(take, row, file=item_file))

@@ -29,7 +29,7 @@ from channels.imports import Export, FileUnreadable, ImportedOrder, RowProblem, 
 from channels.models import Channel, ImportJob, ImportStatus
 from channels.services.skus import apply_mapping, mapped_codes
 from orders.drafts import DraftInvalid
-from orders.models import OrderSource
+from orders.selectors import taken_orders
 from orders.services.batch import order_intake_batch
 
 log = logging.getLogger(__name__)
@@ -174,11 +174,8 @@ def import_preview(job: ImportJob) -> ImportJob:
     problems: list[dict] = []
     try:
         for tally, wanted in _chunks(export, job.channel):
-            taken = set(
-                OrderSource.objects.filter(
-                    channel=job.channel, external_id__in=[o.external_id for o in wanted]
-                ).values_list("external_id", flat=True)
-            )
+            found = taken_orders(channel=job.channel.code, external_ids=[o.external_id for o in wanted])
+            taken = found.orders if found else {}
             duplicate += len(taken)
             new += len(wanted) - len(taken)
             invalid += tally.invalid

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from channels.models import Channel, SkuMapping
 from inventory.models import Sku
 from orders.drafts import OrderDraft
-from orders.models import OrderLine
+from orders.selectors import orders_waiting_on_codes, unlinked_codes, waiting_on_code_by_channel
 from orders.services import OrderActionRefused, order_relink_skus
-from orders.states import HoldReason, OrderStatus
+from orders.states import OrderStatus
 
 
 def mapped_codes(channel: Channel | int, codes) -> dict[str, str]:
@@ -56,13 +56,9 @@ class RelinkReport:
     refused: list[str] = field(default_factory=list)
 
 
-def sku_mapping_save(*, channel: Channel, external_code: str, sku_code: str, relink: bool = True,
-                     actor=None) -> tuple[SkuMapping, RelinkReport | None]:
-    """Map a platform code of this shop to one of our SKUs (a new mapping, or the code's mapping
-    changed), then re-run the orders held for that code (``relink``), each in its own transaction.
-
-    Refuses (``MappingInvalid``, nothing written) an empty or over-long code and a SKU code that
-    is not an active SKU of ours."""
+def sku_mapping_check(*, external_code: str, sku_code: str) -> tuple[str, Sku]:
+    """The trimmed platform code and our active SKU for a mapping, or ``MappingInvalid`` (an empty
+    or over-long code, a SKU code that is not an active SKU of ours). Reads only."""
     external_code = (external_code or "").strip()
     sku_code = (sku_code or "").strip()
     limit = SkuMapping._meta.get_field("external_code").max_length
@@ -73,28 +69,28 @@ def sku_mapping_save(*, channel: Channel, external_code: str, sku_code: str, rel
     sku = Sku.objects.filter(code=sku_code, active=True).first() if sku_code else None
     if sku is None:
         raise MappingInvalid(_("SKU 编码「%(code)s」不存在或已停用") % {"code": sku_code})
+    return external_code, sku
+
+
+def sku_mapping_save(*, channel: Channel, external_code: str, sku_code: str, mapping: SkuMapping | None = None,
+                     relink: bool = True, actor=None) -> tuple[SkuMapping, RelinkReport | None]:
+    """Map a platform code of this shop to one of our SKUs (a new mapping, or the code's mapping
+    changed; ``mapping``, when given, is the row to change: the admin's form may also change its
+    shop or code), then re-run the orders held for that code (``relink``), each in its own
+    transaction, after the mapping is committed.
+
+    Refuses (``MappingInvalid``, nothing written) what ``sku_mapping_check`` refuses."""
+    external_code, sku = sku_mapping_check(external_code=external_code, sku_code=sku_code)
     with transaction.atomic():
-        mapping, _created = SkuMapping.objects.update_or_create(
-            channel=channel, external_code=external_code, defaults={"sku": sku}
-        )
+        if mapping is not None and mapping.pk is not None:
+            mapping.channel, mapping.external_code, mapping.sku = channel, external_code, sku
+            mapping.save(update_fields=["channel", "external_code", "sku"])
+        else:
+            mapping, _created = SkuMapping.objects.update_or_create(
+                channel=channel, external_code=external_code, defaults={"sku": sku}
+            )
     report = relink_waiting_orders(channel=channel, codes=[external_code], actor=actor) if relink else None
     return mapping, report
-
-
-def orders_waiting_on(channel: Channel | int, codes) -> list[int]:
-    """Ids of this shop's orders on hold as "unknown SKU" with a line still carrying one of ``codes``."""
-    channel_id = channel.pk if isinstance(channel, Channel) else channel
-    return sorted(
-        OrderLine.objects.filter(
-            order__channel_id=channel_id,
-            order__status=OrderStatus.ON_HOLD,
-            order__hold_reason=HoldReason.UNKNOWN_SKU,
-            sku__isnull=True,
-            sku_code__in=list(codes),
-        )
-        .values_list("order_id", flat=True)
-        .distinct()
-    )
 
 
 def relink_waiting_orders(*, channel: Channel, codes, actor=None) -> RelinkReport:
@@ -102,9 +98,9 @@ def relink_waiting_orders(*, channel: Channel, codes, actor=None) -> RelinkRepor
     (``order_relink_skus``: one transaction per order; an order that moved on is reported, not
     changed)."""
     report = RelinkReport()
-    for order_id in orders_waiting_on(channel, codes):
-        waiting = OrderLine.objects.filter(order_id=order_id, sku__isnull=True).values_list("sku_code", flat=True)
-        mapping = mapped_codes(channel, waiting)
+    channel_id = channel.pk if isinstance(channel, Channel) else channel
+    for order_id in orders_waiting_on_codes(channel_id=channel_id, codes=codes):
+        mapping = mapped_codes(channel, unlinked_codes(order_id=order_id))
         try:
             order = order_relink_skus(order=order_id, codes=mapping, actor=actor)
         except OrderActionRefused as exc:
@@ -122,21 +118,9 @@ def mapping_offer(mapping: SkuMapping) -> list[dict]:
     units held there for it: the shops a person may want the same mapping in (sellers use one
     商家编码 on every platform). Shops with orders waiting come first.
     ``[{"channel": Channel, "orders": int, "units": int}]``."""
-    from django.db.models import Count, Sum
-
     mapped = SkuMapping.objects.filter(external_code=mapping.external_code).values("channel_id")
     shops = Channel.objects.filter(active=True).exclude(pk__in=mapped).order_by("code")
-    waiting = {
-        row["order__channel_id"]: row
-        for row in OrderLine.objects.filter(
-            order__status=OrderStatus.ON_HOLD,
-            order__hold_reason=HoldReason.UNKNOWN_SKU,
-            sku__isnull=True,
-            sku_code=mapping.external_code,
-        )
-        .values("order__channel_id")
-        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
-    }
+    waiting = waiting_on_code_by_channel(mapping.external_code)
     offer = [
         {
             "channel": shop,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import InboxMessage, InboxSource, InboxStatus
-from channels.services.inbox import PROCESS_TASK, SAVE_SUCCESS
+from channels.services.queue import enqueue_processing
 
 STALE = timedelta(minutes=5)
 #: Imported rows are taken in by their import job, which keeps its own progress; only messages
@@ -28,7 +28,7 @@ BATCH = 500
 def inbox_requeue_stale(*, now=None, enqueue=None) -> dict:
     """Enqueue pending messages older than ``STALE`` again. Returns {"requeued": n, "failed": n}."""
     now = now or timezone.now()
-    enqueue = enqueue or _enqueue
+    enqueue = enqueue or enqueue_processing
     stale = InboxMessage.objects.filter(
         status=InboxStatus.PENDING, source__in=SWEPT_SOURCES, received_at__lt=now - STALE
     ).filter(
@@ -46,14 +46,7 @@ def inbox_requeue_stale(*, now=None, enqueue=None) -> dict:
                 Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - STALE)
             ).update(requeued_at=now, requeues=F("requeues") + 1)
             if taken:
+                # The queue write: with the ORM broker the task row commits with the count.
                 enqueue(pk)
                 requeued += 1
     return {"requeued": requeued, "failed": failed}
-
-
-def _enqueue(message_id: int) -> None:
-    from functools import partial
-
-    from django_q.tasks import async_task
-
-    transaction.on_commit(partial(async_task, PROCESS_TASK, message_id, save=SAVE_SUCCESS))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,9 @@ from channels.connectors import PayloadInvalid, get_connector
 from channels.connectors.base import is_permanent_refusal
 from channels.http import PlatformUnavailable, call
 from channels.models import Channel, EventCursor, OutboundPush, PushStatus
-from orders.models import OrderEvent, OrderSource
+from orders.events import EventAction
+from orders.models import OrderSource
+from orders.selectors import events_after, last_event_id, settled_event_id
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,7 @@ def _has_connector(platform: str) -> bool:
 
 def shipment_cursor() -> EventCursor:
     """The "shipments" cursor, created at the newest event when it does not exist yet."""
-    start = OrderEvent.objects.aggregate(m=Max("id"))["m"] or 0
-    cursor, _created = EventCursor.objects.get_or_create(name=CURSOR, defaults={"last_event_id": start})
+    cursor, _created = EventCursor.objects.get_or_create(name=CURSOR, defaults={"last_event_id": last_event_id()})
     return cursor
 
 
@@ -76,10 +77,8 @@ def shipments_collect(*, now=None, batch: int = COLLECT_BATCH) -> int:
     with transaction.atomic():
         cursor = EventCursor.objects.select_for_update().get(name=CURSOR)
         after = cursor.last_event_id
-        events = list(
-            OrderEvent.objects.filter(id__gt=after, action="ship").order_by("id").values("id", "order_id", "data")[:batch]
-        )
-        settled = OrderEvent.objects.filter(id__gt=after, at__lt=now - SETTLE).aggregate(m=Max("id"))["m"] or after
+        events = events_after(after=after, action=EventAction.SHIP, limit=batch)
+        settled = settled_event_id(after=after, before=now - SETTLE)
         if len(events) == batch:
             settled = min(settled, events[-1]["id"])
         created = _create_pushes(events, now)

@@ -10,18 +10,19 @@ timestamps only; statuses, stock and the ledger stay what the services wrote.
 
 from datetime import datetime, timedelta
 
+from orders.events import EventAction
 from orders.models import Order, OrderEvent
 
 #: How long after the previous step each kind of event happens, in minutes (low, high).
 DELAYS = {
-    "created": (0.2, 1),
-    "pay": (1, 30),
-    "approve": (5, 90),
-    "start_picking": (30, 300),
-    "pack": (10, 90),
-    "ship": (30, 240),
-    "deliver": (24 * 60, 3 * 24 * 60),
-    "complete": (2 * 24 * 60, 7 * 24 * 60),
+    EventAction.CREATED: (0.2, 1),
+    EventAction.PAY: (1, 30),
+    EventAction.APPROVE: (5, 90),
+    EventAction.START_PICKING: (30, 300),
+    EventAction.PACK: (10, 90),
+    EventAction.SHIP: (30, 240),
+    EventAction.DELIVER: (24 * 60, 3 * 24 * 60),
+    EventAction.COMPLETE: (2 * 24 * 60, 7 * 24 * 60),
 }
 DEFAULT_DELAY = (5, 120)
 BATCH = 1000
@@ -38,7 +39,7 @@ def spread(*, rng, now: datetime) -> None:
         latest = now - timedelta(seconds=len(own) + 1)
         at = placed_at
         for event in own:
-            if event.action == "pay" and paid_at:
+            if event.action == EventAction.PAY and paid_at:
                 at = max(at, paid_at)
             else:
                 low, high = DELAYS.get(event.action, DEFAULT_DELAY)

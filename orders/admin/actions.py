@@ -23,21 +23,18 @@ from orders.services import (
     order_hold,
     order_release_hold,
 )
-from orders.states import BEFORE_PACKING, HoldReason
+from orders.states import BEFORE_PACKING, SYSTEM_HOLDS, HoldReason
 
 #: A bulk action touches at most this many orders at once.
 MAX_BATCH = 500
 #: Refusals listed one by one before the rest are summed up.
 MAX_REFUSAL_MESSAGES = 20
 
-#: Holds the intake detects by itself; a person holds for the other reasons.
-_SYSTEM_HOLDS = {HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE}
-
 
 class HoldForm(forms.Form):
     reason = forms.ChoiceField(
         label=gettext_lazy("挂起原因"),
-        choices=[(value, label) for value, label in HoldReason.choices if value not in _SYSTEM_HOLDS],
+        choices=[(value, label) for value, label in HoldReason.choices if value not in SYSTEM_HOLDS],
         initial=HoldReason.MANUAL,
     )
     note = forms.CharField(

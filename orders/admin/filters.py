@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders.dashboard import day_start
+from orders.events import EventAction
 from orders.models import OrderEvent, OrderSource
 from orders.privacy import PhonePrivacy
 
@@ -49,7 +50,7 @@ class ShippedFilter(admin.SimpleListFilter):
             "yesterday": (start - timedelta(days=1), start),
             "7d": (start - timedelta(days=6), None),
         }[value]
-        events = OrderEvent.objects.filter(action="ship", at__gte=since)
+        events = OrderEvent.objects.filter(action=EventAction.SHIP, at__gte=since)
         if until is not None:
             events = events.filter(at__lt=until)
         return queryset.filter(pk__in=events.values("order_id"))

@@ -6,18 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin.display import local_time, status_badge
 from orders.models import OrderEvent, OrderLine, OrderSource
-from orders.services.lifecycle import ACTION_LABELS
 from orders.states import OrderStatus
 
-EVENT_LABELS = {
-    **ACTION_LABELS,
-    "created": _("接单"),
-    "relink_skus": _("商品映射"),
-    "hold_reason": _("挂起原因更新"),
-    "change_address": _("修改地址"),
-    "flag_exception": _("标记异常"),
-    "clear_exception": _("处理异常"),
-}
 #: The goods have left: nothing is reserved any more, and that is expected.
 GONE = {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 
@@ -95,7 +85,7 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description=_("动作"))
     def action_label(self, event):
-        return EVENT_LABELS.get(event.action, event.action)
+        return event.get_action_display()
 
     @admin.display(description=_("操作人"))
     def actor_name(self, event):

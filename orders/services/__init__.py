@@ -7,7 +7,7 @@ from orders.services.changes import (
     order_relink_skus,
 )
 from orders.services.errors import OrderActionRefused
-from orders.services.intake import IntakeResult, order_intake
+from orders.services.intake import IntakeResult, PreparedIntake, order_intake, order_intake_prepare
 from orders.services.lifecycle import (
     order_approve,
     order_cancel,
@@ -24,6 +24,7 @@ from orders.services.lifecycle import (
 __all__ = [
     "IntakeResult",
     "OrderActionRefused",
+    "PreparedIntake",
     "order_approve",
     "order_cancel",
     "order_change_address",
@@ -33,6 +34,7 @@ __all__ = [
     "order_deliver",
     "order_hold",
     "order_intake",
+    "order_intake_prepare",
     "order_mark_paid",
     "order_pack",
     "order_relink_skus",

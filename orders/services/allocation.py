@@ -1,12 +1,12 @@
-"""Choose a warehouse for an order and reserve all of its lines there, all-or-nothing."""
+"""Which warehouse can take an order: the catalogue with its free stock, read once, and the one
+rule of choice. The reservation itself, and the hold when there is none, are
+``orders.services.reservation``."""
 
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
 
 from inventory.models import Sku, StockLevel, Warehouse
-from inventory.services import InsufficientStock, StockLine, stock_reserve
 from orders.address import normalize_province
 
 
@@ -78,48 +78,24 @@ def catalog_from_rows(result) -> tuple[dict[str, CatalogSku], list[StockRow]]:
     return skus, rows
 
 
-def allocate_and_reserve(
-    *, needs: dict[int, int], province: str, reference: str, actor=None, stock_rows: list[StockRow] | None = None
-) -> Allocation | None:
-    """Reserve ``needs`` (sku id -> quantity) in one warehouse, or return None if none can take it.
-
-    Preference: a warehouse serving the province with every line in stock, then any warehouse with
-    every line in stock. Availability is read once; the reservation itself is the guarded update in
-    ``stock_reserve``, so a warehouse emptied by a concurrent order is simply skipped.
-    ``stock_rows`` are those rows when the caller has read them already (``read_catalog``).
-    """
-    if stock_rows is not None:
-        rows = stock_rows
-    else:
-        rows = StockLevel.objects.filter(
-            sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
-        ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
-    for warehouse_id, levels in warehouse_candidates(needs=needs, province=province, rows=rows):
-        try:
-            stock_reserve(
-                lines=[StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()],
-                reference=reference,
-                actor=actor,
-            )
-        except InsufficientStock:
-            continue
-        return Allocation(warehouse_id=warehouse_id, stock_levels=levels)
-    return None
-
-
 def warehouse_candidates(*, needs: dict[int, int], province: str, rows) -> list[tuple[int, dict[int, int]]]:
     """The warehouses that could take every line of ``needs`` from ``rows`` (stock rows as
     ``read_catalog`` gives them), best first: (warehouse id, sku id -> stock level id). The one
     rule of choice, shared by the single intake and the batch intake (``orders.services.batch``)."""
     by_warehouse: dict[int, dict[int, int]] = {}
     serves: dict[int, bool] = {}
-    wanted = normalize_province(province)
     for level_id, sku_id, warehouse_id, on_hand, reserved, provinces in rows:
         if on_hand - reserved >= needs[sku_id]:
             by_warehouse.setdefault(warehouse_id, {})[sku_id] = level_id
-        serves[warehouse_id] = wanted in {normalize_province(p) for p in provinces or []}
+        serves[warehouse_id] = serves_province(provinces, province)
     candidates = sorted(
         (wh for wh, levels in by_warehouse.items() if len(levels) == len(needs)),
         key=lambda wh: (not serves[wh], wh),
     )
     return [(wh, by_warehouse[wh]) for wh in candidates]
+
+
+def serves_province(provinces, province: str) -> bool:
+    """Whether a warehouse with these provinces (its ``provinces`` list) prefers to ship to ``province``."""
+    wanted = normalize_province(province)
+    return any(normalize_province(p) == wanted for p in provinces or [])

@@ -3,10 +3,10 @@
 
 Per batch, not per order: one read of the channels, one of the orders already taken in, one block
 of order numbers, one catalogue read with the free stock, one customer upsert, one reservation
-(``inventory.services.stock_reserve_many``) and one multi-row INSERT per table. The warehouse of
-each order is chosen in Python by the single intake's rule (``allocation.warehouse_candidates``)
-against the free stock as the earlier orders of the batch leave it, so the result is the one that
-taking the drafts one by one would give. If another process changes the picture meanwhile (takes
+(``inventory.services.stock_reserve_many``) and one multi-row INSERT per table. Each order is
+reserved or held by the single intake's path (``reservation.reserve_or_hold``) against the free
+stock as the earlier orders of the batch leave it, so the result is the one that taking the
+drafts one by one would give. If another process changes the picture meanwhile (takes
 one of these platform orders, or reserves the stock the plan counted on), the batch rolls back
 and the drafts go through ``order_intake`` one by one: slower, same outcome.
 """
@@ -15,17 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.sql import bulk_insert
 from inventory.services import InsufficientStock, StockLine, stock_reserve_many
 from orders.drafts import DraftInvalid, OrderDraft
-from orders.models import Customer, Order, OrderSource, channel_model
+from orders.models import Order
 from orders.numbering import next_order_numbers
-from orders.privacy import customer_phone
-from orders.services.allocation import Allocation, needs_by_sku, read_catalog, warehouse_candidates
-from orders.services.intake import intake_hold, new_order, order_intake, order_rows, out_of_stock_hold
+from orders.selectors import taken_orders
+from orders.services.allocation import read_catalog
+from orders.services.customers import customer_phone, customers_upsert
+from orders.services.intake import new_order, order_intake, order_rows
+from orders.services.reservation import WarehouseRow, active_warehouses, reserve_or_hold
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ def order_intake_batch(
             draft.validate()
         except DraftInvalid as exc:
             raise DraftInvalid({f"[{i}].{k}": v for k, v in exc.errors.items()}) from exc
-    channels = _channels({draft.channel for draft in drafts})
-    existing = _taken(drafts, channels)
+    channels, existing = _taken(drafts)
     results: list[BatchResult | None] = [None] * len(drafts)
     first: dict[tuple[int, str], int] = {}
     new: list[int] = []
@@ -111,39 +111,42 @@ def _one_by_one(drafts, actor, also) -> list[BatchResult]:
     return results
 
 
-def _channels(codes: set[str]) -> dict[str, int]:
-    found = dict(channel_model().objects.filter(code__in=codes, active=True).values_list("code", "pk"))
-    missing = sorted(codes - set(found))
-    if missing:
-        raise DraftInvalid({"channel": _("渠道 %(code)s 不存在或已停用") % {"code": "、".join(missing)}})
-    return found
-
-
-def _taken(drafts, channels) -> dict[tuple[int, str], tuple[int, str]]:
-    """(channel id, external id) -> (order id, number) for the platform orders already taken in."""
-    by_channel: dict[int, set[str]] = {}
+def _taken(drafts) -> tuple[dict[str, int], dict[tuple[int, str], tuple[int, str]]]:
+    """The channels by code (all must exist and be active, else ``DraftInvalid``) and, by (channel
+    id, external id), the (order id, number) of the platform orders already taken in: the dedup
+    lookup (``orders.selectors.taken_orders``), once per channel."""
+    by_channel: dict[str, set[str]] = {}
     for draft in drafts:
-        by_channel.setdefault(channels[draft.channel], set()).add(draft.external_id)
-    taken = {}
-    for channel_id, external_ids in by_channel.items():
-        rows = OrderSource.objects.filter(channel_id=channel_id, external_id__in=external_ids).values_list(
-            "external_id", "order_id", "order__number"
-        )
-        for external_id, order_id, number in rows:
-            taken[(channel_id, external_id)] = (order_id, number)
-    return taken
+        by_channel.setdefault(draft.channel, set()).add(draft.external_id)
+    channels, taken, missing = {}, {}, []
+    for code, external_ids in by_channel.items():
+        found = taken_orders(channel=code, external_ids=external_ids)
+        if found is None or not found.active:
+            missing.append(code)
+            continue
+        channels[code] = found.channel_id
+        for external_id, order in found.orders.items():
+            taken[(found.channel_id, external_id)] = order
+    if missing:
+        raise DraftInvalid({"channel": _("渠道 %(code)s 不存在或已停用") % {"code": "、".join(sorted(missing))}})
+    return channels, taken
 
 
 class _FreeStock:
-    """The catalogue's stock rows, kept current as the batch's orders reserve from them."""
+    """The batch's view of the stock (``reservation.StockView``): the catalogue's rows, kept
+    current as the batch's orders take from them; what they take is reserved at the end, at once
+    (``stock_reserve_many``). ``reference`` is the order being planned."""
 
     def __init__(self, rows):
         self.rows = {row[0]: list(row) for row in rows}
         self.by_sku: dict[int, list[int]] = {}
         for level_id, sku_id, *_rest in rows:
             self.by_sku.setdefault(sku_id, []).append(level_id)
+        self.reference = ""
+        self.reservations: list[tuple[str, list[StockLine]]] = []
+        self._warehouses: list[WarehouseRow] | None = None
 
-    def rows_for(self, needs: dict[int, int]):
+    def rows_for(self, needs: dict[int, int]) -> list:
         # Only rows with units free, as the single intake's catalogue query reads them.
         return [
             tuple(self.rows[level_id])
@@ -152,35 +155,37 @@ class _FreeStock:
             if self.rows[level_id][3] > self.rows[level_id][4]
         ]
 
-    def take(self, levels: dict[int, int], needs: dict[int, int]) -> None:
+    def take(self, levels: dict[int, int], needs: dict[int, int]) -> bool:
         for sku_id, qty in needs.items():
             self.rows[levels[sku_id]][4] += qty
+        self.reservations.append((self.reference, [StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()]))
+        return True
+
+    def free(self, needs: dict[int, int]) -> tuple[dict[tuple[int, int], int], list[WarehouseRow]]:
+        if self._warehouses is None:
+            self._warehouses = active_warehouses()
+        free = {}
+        for sku_id in needs:
+            for level_id in self.by_sku.get(sku_id, ()):
+                _level, _sku, warehouse_id, on_hand, reserved, _provinces = self.rows[level_id]
+                free[(warehouse_id, sku_id)] = on_hand - reserved
+        return free, self._warehouses
 
 
 def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) -> list[BatchResult]:
     skus, stock_rows = read_catalog(line.sku_code for draft in drafts for line in draft.lines)
-    free = _FreeStock(stock_rows)
-    customers = _upsert_customers(drafts)
-    plans, reservations = [], []
+    stock = _FreeStock(stock_rows)
+    buyers: dict[str, str] = {}
+    for draft in drafts:
+        phone = customer_phone(draft.recipient.name, draft.recipient.phone)
+        if phone and phone not in buyers:
+            buyers[phone] = draft.recipient.name  # the first name seen, as the single intake keeps
+    customers = customers_upsert(buyers) if buyers else {}
+    reservations = []
     for draft, number in zip(drafts, numbers, strict=True):
-        hold = intake_hold(draft, skus)
-        allocation = None
-        if hold is None:
-            needs = needs_by_sku(draft.lines, skus)
-            candidates = warehouse_candidates(
-                needs=needs, province=draft.recipient.province, rows=free.rows_for(needs)
-            )
-            if candidates:
-                warehouse_id, levels = candidates[0]
-                allocation = Allocation(warehouse_id=warehouse_id, stock_levels=levels)
-                free.take(levels, needs)
-                reservations.append(
-                    (number, [StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()])
-                )
-            else:
-                hold = out_of_stock_hold()
-        plans.append((draft, number, hold or ("", ""), allocation))
-    stock_reserve_many(reservations=reservations, actor=actor)
+        stock.reference = number
+        reservations.append(reserve_or_hold(lines=draft.lines, skus=skus, recipient=draft.recipient, stock=stock))
+    stock_reserve_many(reservations=stock.reservations, actor=actor)
     ids = _order_ids(len(drafts))
     orders = [
         new_order(
@@ -188,22 +193,16 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
             number=number,
             order_id=order_id,
             channel_id=channels[draft.channel],
-            customer_id=customers.get(_customer_phone(draft)),
-            hold=hold,
-            warehouse_id=allocation.warehouse_id if allocation else None,
+            customer_id=customers.get(customer_phone(draft.recipient.name, draft.recipient.phone)),
+            reservation=reservation,
         )
-        for (draft, number, hold, allocation), order_id in zip(plans, ids, strict=True)
+        for draft, number, reservation, order_id in zip(drafts, numbers, reservations, ids, strict=True)
     ]
     bulk_insert(orders, returning_pk=ids[0] is None)
     sources, lines, events = [], [], []
-    for order, (draft, _number, _hold, allocation) in zip(orders, plans, strict=True):
+    for order, draft, reservation in zip(orders, drafts, reservations, strict=True):
         source, order_lines, event = order_rows(
-            order=order,
-            draft=draft,
-            channel_code=draft.channel,
-            skus=skus,
-            allocation=allocation,
-            actor=actor,
+            order=order, draft=draft, channel_code=draft.channel, skus=skus, reservation=reservation, actor=actor
         )
         sources.append(source)
         lines.extend(order_lines)
@@ -211,10 +210,7 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
     bulk_insert(sources)
     bulk_insert(lines)
     bulk_insert(events)
-    return [
-        BatchResult(draft.external_id, order.pk, order.number, True)
-        for order, (draft, *_rest) in zip(orders, plans, strict=True)
-    ]
+    return [BatchResult(draft.external_id, order.pk, order.number, True) for order, draft in zip(orders, drafts, strict=True)]
 
 
 def _order_ids(count: int) -> list[int | None]:
@@ -228,44 +224,3 @@ def _order_ids(count: int) -> list[int | None]:
             [Order._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def _customer_phone(draft: OrderDraft) -> str | None:
-    """The phone a customer is kept under, or None (``orders.privacy.customer_phone``), as in ``order_intake``."""
-    return customer_phone(draft.recipient.name, draft.recipient.phone)
-
-
-def _upsert_customers(drafts: list[OrderDraft]) -> dict[str, int]:
-    """phone -> customer id, creating the new ones with the first name seen (as the single intake does)."""
-    names: dict[str, str] = {}
-    for draft in drafts:
-        phone = _customer_phone(draft)
-        if phone and phone not in names:
-            names[phone] = draft.recipient.name[:100]
-    if not names:
-        return {}
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    now = timezone.now()
-    found: dict[str, int] = {}
-    items = list(names.items())
-    # The no-op update makes RETURNING give the existing row's id on a conflict, as in order_intake.
-    upsert = "ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                # Only the quoted table name is interpolated; the values are array parameters.
-                f"INSERT INTO {table} (name, phone, created_at) "  # noqa: S608
-                f"SELECT n, p, %s FROM unnest(%s::text[], %s::text[]) AS c(n, p) {upsert}",
-                [now, [name for _p, name in items], [phone for phone, _n in items]],
-            )
-            found.update((phone, pk) for pk, phone in cursor.fetchall())
-            return found
-        size = max(1, connection.features.max_query_params // 3)
-        for start in range(0, len(items), size):
-            part = items[start : start + size]
-            rows = ", ".join(["(%s, %s, %s)"] * len(part))
-            params = [value for phone, name in part for value in (name, phone, now)]
-            # Only the quoted table name and placeholders are interpolated; values are parameters.
-            cursor.execute(f"INSERT INTO {table} (name, phone, created_at) VALUES {rows} {upsert}", params)  # noqa: S608
-            found.update((phone, pk) for pk, phone in cursor.fetchall())
-    return found

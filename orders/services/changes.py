@@ -12,25 +12,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from inventory.models import Sku
-from orders.drafts import TEXT_LIMITS, Recipient
-from orders.models import Order, OrderEvent, OrderLine
+from orders.drafts import Recipient
+from orders.events import EventAction, order_event_record
+from orders.models import Order, OrderLine
 from orders.privacy import classify_contact
-from orders.services.allocation import allocate_and_reserve, needs_by_sku
+from orders.selectors import ADDRESS_PARTS
 from orders.services.errors import OrderActionRefused
-from orders.services.intake import bad_address_hold, out_of_stock_hold, unknown_sku_hold
-from orders.services.lifecycle import NOTE_LIMIT, check_note, lock_order
+from orders.services.lifecycle import NOTE_LIMIT, check_note, lock_order, order_release_hold
 from orders.states import BEFORE_PACKING, ExceptionReason, HoldReason, OrderStatus
 
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
-ADDRESS_PARTS = ("province", "city", "district", "street")
-_ADDRESS_LIMITS = {
-    "recipient_name": TEXT_LIMITS["recipient.name"],
-    "phone": TEXT_LIMITS["recipient.phone"],
-    "province": TEXT_LIMITS["recipient.province"],
-    "city": TEXT_LIMITS["recipient.city"],
-    "district": TEXT_LIMITS["recipient.district"],
-    "street": TEXT_LIMITS["recipient.street"],
-}
+_ADDRESS_LIMITS = {name: Order._meta.get_field(name).max_length for name in ADDRESS_FIELDS}
 
 
 # ---- SKU relinking ----
@@ -79,16 +71,14 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
                 _("订单 %(number)s 没有等待这些编码的商品行") % {"number": locked.number}, code="nothing_to_map"
             )
         OrderLine.objects.bulk_update(touched, ["sku", "sku_code"])
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked,
-            action="relink_skus",
-            from_status=locked.status,
-            to_status=locked.status,
+            action=EventAction.RELINK_SKUS,
             actor=actor,
             note=note or _("商品映射：%(pairs)s") % {"pairs": _pairs(relinked)},
             data={"codes": relinked},
         )
-        _retry_reservation(locked, lines, actor)
+        locked = _retry_reservation(locked, actor)
     return locked
 
 
@@ -96,57 +86,10 @@ def _pairs(codes: dict[str, str]) -> str:
     return Truncator("、".join(f"{k} → {v}" for k, v in codes.items())).chars(NOTE_LIMIT - 20)
 
 
-def _retry_reservation(order: Order, lines: list[OrderLine], actor) -> None:
-    """Release the hold if every line can now be reserved; else keep it with the current reason."""
-    unknown = sorted({line.sku_code for line in lines if line.sku_id is None})
-    if unknown:
-        _keep_held(order, *unknown_sku_hold(unknown), actor)
-        return
-    missing = Recipient(province=order.province, city=order.city, street=order.street).missing_parts()
-    if missing:
-        _keep_held(order, *bad_address_hold(missing), actor)
-        return
-    skus = {line.sku_code: line.sku for line in lines}
-    allocation = allocate_and_reserve(
-        needs=needs_by_sku(lines, skus), province=order.province, reference=order.number, actor=actor
-    )
-    if allocation is None:
-        _keep_held(order, *out_of_stock_hold(), actor)
-        return
-    for line in lines:
-        line.warehouse_id = allocation.warehouse_id
-        line.stock_level_id = allocation.stock_levels[line.sku_id]
-        line.reserved_quantity = line.quantity
-    OrderLine.objects.bulk_update(lines, ["warehouse", "stock_level", "reserved_quantity"])
-    order.warehouse_id = allocation.warehouse_id
-    from_status = order.status
-    order.release_hold()
-    order.save()
-    OrderEvent.objects.create(
-        order=order,
-        action="release_hold",
-        from_status=from_status,
-        to_status=order.status,
-        actor=actor,
-        note=_("商品已映射，库存已占用，自动解除挂起"),
-        data={"warehouse_id": allocation.warehouse_id},
-    )
-
-
-def _keep_held(order: Order, reason: str, note: str, actor) -> None:
-    if (order.hold_reason, order.hold_note) == (reason, note):
-        return
-    order.hold_reason, order.hold_note = reason, note
-    order.save(update_fields=["hold_reason", "hold_note", "updated_at"])
-    OrderEvent.objects.create(
-        order=order,
-        action="hold_reason",
-        from_status=order.status,
-        to_status=order.status,
-        actor=actor,
-        note=note,
-        data={"reason": reason},
-    )
+def _retry_reservation(order: Order, actor) -> Order:
+    """Release the hold if every line can now be reserved; else keep it with the current reason
+    (the lifecycle's release, ``order_release_hold(keep_held=True)``)."""
+    return order_release_hold(order=order, actor=actor, note=_("商品已映射，库存已占用，自动解除挂起"), keep_held=True)
 
 
 # ---- address ----
@@ -205,11 +148,9 @@ def order_change_address(
         for name in privacy_changed:
             setattr(locked, name, privacy[name])
         locked.save(update_fields=[*changed, *privacy_changed, "updated_at"])
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked,
-            action="change_address",
-            from_status=locked.status,
-            to_status=locked.status,
+            action=EventAction.CHANGE_ADDRESS,
             actor=actor,
             note=note,
             # The whole address before and after (a later platform message is compared with the
@@ -222,7 +163,7 @@ def order_change_address(
         )
         if locked.status == OrderStatus.ON_HOLD and locked.hold_reason == HoldReason.BAD_ADDRESS:
             # The intake held it for want of an address: now it may be reserved and released.
-            _retry_reservation(locked, list(locked.lines.select_related("sku").order_by("pk")), actor)
+            locked = _retry_reservation(locked, actor)
     return locked
 
 
@@ -239,11 +180,9 @@ def order_flag_exception(*, order: Order | int, reason: str, note: str = "", act
         locked = lock_order(order)
         locked.exception_reason, locked.exception_note, locked.exception_at = reason, note, timezone.now()
         locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked,
-            action="flag_exception",
-            from_status=locked.status,
-            to_status=locked.status,
+            action=EventAction.FLAG_EXCEPTION,
             actor=actor,
             note=note or ExceptionReason(reason).label,
             data={"reason": reason, **(data or {})},
@@ -264,27 +203,11 @@ def order_clear_exception(*, order: Order | int, note: str, actor=None, expected
         reason = locked.exception_reason
         locked.exception_reason, locked.exception_note, locked.exception_at = "", "", None
         locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked,
-            action="clear_exception",
-            from_status=locked.status,
-            to_status=locked.status,
+            action=EventAction.CLEAR_EXCEPTION,
             actor=actor,
             note=note,
             data={"reason": reason},
         )
     return locked
-
-
-def platform_address(order: Order) -> dict[str, str]:
-    """The address the platform last sent for this order: the order's own address unless a person
-    has changed it since (then the address before the person's first change, or after the
-    platform's latest change). A platform message repeating it must not undo the person's edit."""
-    events = list(
-        OrderEvent.objects.filter(order=order, action="change_address").order_by("id").values("actor_id", "data")
-    )
-    if all(event["actor_id"] is None for event in events):
-        return {part: getattr(order, part) for part in ADDRESS_PARTS}
-    by_platform = [event for event in events if event["actor_id"] is None]
-    known = by_platform[-1]["data"]["after"] if by_platform else events[0]["data"]["before"]
-    return {part: known.get(part, "") for part in ADDRESS_PARTS}

@@ -3,28 +3,21 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from core.sql import batch, insert
+from core.sql import atomic_batch, batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
-from orders.models import Customer, Order, OrderEvent, OrderLine, OrderSource, channel_model
+from orders.events import EventAction, order_event
+from orders.models import Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import format_number, next_order_number, number_statement
-from orders.privacy import classify_contact, customer_phone
-from orders.services.allocation import (
-    Allocation,
-    CatalogSku,
-    StockRow,
-    allocate_and_reserve,
-    catalog_from_rows,
-    catalog_statement,
-    needs_by_sku,
-)
-from orders.states import HoldReason, OrderStatus
-
-_NOTE_LENGTH = Order._meta.get_field("hold_note").max_length
+from orders.privacy import classify_contact
+from orders.selectors import Taken, taken_from_rows, taken_orders, taken_statement, untaken_condition
+from orders.services.allocation import CatalogSku, StockRow, catalog_from_rows, catalog_statement
+from orders.services.customers import customer_phone, customers_upsert_statement
+from orders.services.reservation import Hold, LiveStock, Reservation, reserve_or_hold
+from orders.states import OrderStatus
 
 
 @dataclass(frozen=True)
@@ -34,29 +27,26 @@ class IntakeResult:
     created: bool
 
 
-def _existing(channel_code: str, external_id: str) -> Order | None:
-    source = (
-        OrderSource.objects.select_related("order")
-        .filter(channel__code=channel_code, external_id=external_id)
-        .first()
-    )
-    return source.order if source else None
+def _existing(draft: OrderDraft, order_id: int | None = None) -> Order | None:
+    """The order already taken in for the draft's platform order (``order_id`` when known)."""
+    if order_id is None:
+        taken = taken_orders(channel=draft.channel, external_ids=[draft.external_id])
+        found = taken.orders.get(draft.external_id) if taken else None
+        if found is None:
+            return None
+        order_id = found[0]
+    return Order.objects.get(pk=order_id)
 
 
 @dataclass(frozen=True)
-class _ChannelRow:
-    pk: int
-    code: str
-    active: bool
-    #: The order already taken in for this platform order, or None.
-    existing_order_id: int | None
+class PreparedIntake:
+    """What the intake reads before its transaction, in one round trip on PostgreSQL
+    (``order_intake_prepare``)."""
 
-
-@dataclass(frozen=True)
-class _Prepared:
-    """What the intake reads before its transaction, in one round trip on PostgreSQL."""
-
-    channel: _ChannelRow | None
+    #: The draft, normalized and valid.
+    draft: OrderDraft
+    #: The channel and whether it has taken this platform order in; None: no such channel.
+    taken: Taken | None
     #: None for a repeat or a missing/inactive channel (no number is spent on those).
     number: str | None
     skus: dict[str, CatalogSku]
@@ -66,40 +56,41 @@ class _Prepared:
     order_id: int | None
 
 
-def _prepare(draft: OrderDraft) -> _Prepared:
-    """The channel with the order already taken in for this platform order (if any), a new order
-    number unless it is a repeat, the SKUs with their free stock, and (PostgreSQL) an order id.
-    Read in autocommit, outside the intake's transaction: the number so that its counter row is
-    locked for one statement only (see ``orders.numbering``); the stock as a first look only,
-    since the reservation itself is the guarded update."""
-    quote = connection.ops.quote_name
-    channel_table, source_table = quote(channel_model()._meta.db_table), quote(OrderSource._meta.db_table)
-    number_sql, number_params, day = number_statement(unless_taken=(draft.channel, draft.external_id))
+def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
+    """The first half of ``order_intake``, for a caller that runs the second half inside its own
+    transaction (the inbox, which holds a lock on the platform order meanwhile): call it outside
+    any transaction, then ``order_intake(prepared=...)``.
+
+    Validates the draft (``DraftInvalid``, nothing written), then reads the dedup lookup (the
+    channel and the order already taken in for this platform order, if any), a new order number
+    unless it is a repeat, the SKUs with their free stock, and (PostgreSQL) an order id. In
+    autocommit: the number so that its counter row is locked for one statement only (see
+    ``orders.numbering``); the stock as a first look only, since the reservation itself is the
+    guarded update. Whatever changes meanwhile, ``order_intake`` still takes the platform order
+    in once (a number drawn for nothing leaves a gap)."""
+    draft = draft.normalized()
+    draft.validate()
+    number_sql, number_params, day = number_statement(only_if=untaken_condition(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
     new_id = connection.vendor == "postgresql"
     with batch(), connection.cursor() as lookup, connection.cursor() as numbering, connection.cursor() as catalog:
-        lookup.execute(
-            # Only quoted table names are interpolated; the code and external id are parameters.
-            f"SELECT c.id, c.active, (SELECT s.order_id FROM {source_table} s "  # noqa: S608
-            f"WHERE s.channel_id = c.id AND s.external_id = %s) FROM {channel_table} c WHERE c.code = %s",
-            [draft.external_id, draft.channel],
-        )
+        lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
         # SQLite: finish the read before the numbering write. A read statement still open on the
         # connection pins an old WAL snapshot, and the write then fails at once with "database is
         # locked" (no busy wait) whenever another process committed in between.
-        row = None if new_id else lookup.fetchone()
+        rows = None if new_id else lookup.fetchall()
         numbering.execute(number_sql, number_params)
         catalog.execute(catalog_sql, catalog_params)
         if new_id:
             with connection.cursor() as sequence:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
                 order_id = sequence.fetchone()[0]
-        if new_id:
-            row = lookup.fetchone()
+            rows = lookup.fetchall()
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
-    return _Prepared(
-        channel=_ChannelRow(row[0], draft.channel, bool(row[1]), row[2]) if row else None,
+    return PreparedIntake(
+        draft=draft,
+        taken=taken_from_rows(rows),
         number=format_number(day, drawn[0]) if drawn else None,
         skus=skus,
         stock_rows=stock_rows,
@@ -107,7 +98,9 @@ def _prepare(draft: OrderDraft) -> _Prepared:
     )
 
 
-def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
+def order_intake(
+    *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None
+) -> IntakeResult:
     """Take in one platform order, exactly once.
 
     Validates the draft (``DraftInvalid``, nothing written), answers a repeat of (channel, external
@@ -115,17 +108,15 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
     its lines, source and event, choosing a warehouse and reserving every line there. An unknown
     SKU, missing stock or an incomplete address still creates the order, on hold with the reason,
     with nothing reserved. The order number is drawn before the transaction opens (see
-    ``orders.numbering``); the transaction locks the chosen stock rows in pk order.
+    ``orders.numbering``); the transaction locks the chosen stock rows in pk order. Give either
+    the ``draft`` or what ``order_intake_prepare`` made of it (``prepared``).
     """
-    draft = draft.normalized()
-    draft.validate()
-    prepared = _prepare(draft)
-    channel, number = prepared.channel, prepared.number
-    if channel is not None and channel.existing_order_id is not None:
-        existing = _existing(draft.channel, draft.external_id)
-        if existing is not None:
-            return IntakeResult(order=existing, created=False)
-    if channel is None or not channel.active:
+    prepared = prepared or order_intake_prepare(draft=draft)
+    draft = prepared.draft
+    taken, number = prepared.taken, prepared.number
+    if taken is not None and draft.external_id in taken.orders:
+        return IntakeResult(order=_existing(draft, taken.orders[draft.external_id][0]), created=False)
+    if taken is None or not taken.active:
         raise DraftInvalid({"channel": _("渠道 %(code)s 不存在或已停用") % {"code": draft.channel}})
     if number is None:
         # A concurrent delivery took this order in between the two statements: draw a number
@@ -133,42 +124,47 @@ def order_intake(*, draft: OrderDraft, actor=None) -> IntakeResult:
         number = next_order_number()
     try:
         # On PostgreSQL the statements whose results are not needed yet travel together, the
-        # last writes with the COMMIT (see ``core.sql.batch``).
-        with batch(), transaction.atomic():
+        # last writes with the COMMIT (see ``core.sql.atomic_batch``).
+        with atomic_batch():
             order = _create(draft=draft, prepared=prepared, number=number, actor=actor)
     except IntegrityError:
         # A concurrent delivery of the same platform order committed first.
-        existing = _existing(draft.channel, draft.external_id)
+        existing = _existing(draft)
         if existing is None:
             raise
         return IntakeResult(order=existing, created=False)
     return IntakeResult(order=order, created=True)
 
 
-def _create(*, draft: OrderDraft, prepared: _Prepared, number: str, actor) -> Order:
+def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) -> Order:
     recipient = draft.recipient
-    channel, skus = prepared.channel, prepared.skus
+    phone = customer_phone(recipient.name, recipient.phone)
     with connection.cursor() as customer:
         # Sent first; on PostgreSQL read once the stock is settled, so that it travels with the
         # reservation (SQLite must finish a statement before the reservation's savepoint).
-        phone = _send_customer_upsert(customer, recipient.name, recipient.phone)
+        if phone:
+            customer.execute(*customers_upsert_statement([(phone, recipient.name)]))
         deferred = connection.vendor == "postgresql"
         customer_id = customer.fetchone()[0] if phone and not deferred else None
-        hold_reason, hold_note, allocation = _allocate(draft, prepared, number, actor)
+        reservation = reserve_or_hold(
+            lines=draft.lines,
+            skus=prepared.skus,
+            recipient=recipient,
+            stock=LiveStock(reference=number, actor=actor, rows=prepared.stock_rows),
+        )
         if phone and deferred:
             customer_id = customer.fetchone()[0]
     order = new_order(
         draft=draft,
         number=number,
         order_id=prepared.order_id,
-        channel_id=channel.pk,
+        channel_id=prepared.taken.channel_id,
         customer_id=customer_id,
-        hold=(hold_reason, hold_note),
-        warehouse_id=allocation.warehouse_id if allocation else None,
+        reservation=reservation,
     )
     insert([order], returning_pk=prepared.order_id is None)
     source, lines, event = order_rows(
-        order=order, draft=draft, channel_code=channel.code, skus=skus, allocation=allocation, actor=actor
+        order=order, draft=draft, channel_code=draft.channel, skus=prepared.skus, reservation=reservation, actor=actor
     )
     insert([source])
     insert(lines)
@@ -183,13 +179,13 @@ def new_order(
     order_id: int | None,
     channel_id: int,
     customer_id: int | None,
-    hold: tuple[str, str],
-    warehouse_id: int | None,
+    reservation: Reservation,
 ) -> Order:
-    """The unsaved order row for ``draft`` (shared with ``orders.services.batch``)."""
-    hold_reason, hold_note = hold
+    """The unsaved order row for ``draft``, reserved or held (shared with ``orders.services.batch``)."""
+    hold = reservation.hold or Hold("", "", "")
+    allocation = reservation.allocation
     recipient = draft.recipient
-    if hold_reason:
+    if reservation.hold:
         status = OrderStatus.ON_HOLD
     else:
         status = OrderStatus.PENDING_REVIEW if draft.paid else OrderStatus.PENDING_PAYMENT
@@ -201,8 +197,8 @@ def new_order(
         number=number,
         channel_id=channel_id,
         status=status,
-        hold_reason=hold_reason,
-        hold_note=hold_note,
+        hold_reason=hold.reason,
+        hold_note=hold.note,
         customer_id=customer_id,
         recipient_name=recipient.name,
         phone=contact.phone,
@@ -225,14 +221,15 @@ def new_order(
         placed_at=draft.placed_at or now,
         paid_at=(draft.paid_at or now) if draft.paid else None,
         promised_ship_at=draft.promised_ship_at,
-        warehouse_id=warehouse_id,
+        warehouse_id=allocation.warehouse_id if allocation else None,
     )
 
 
 def order_rows(
-    *, order: Order, draft: OrderDraft, channel_code: str, skus: dict[str, CatalogSku], allocation, actor
+    *, order: Order, draft: OrderDraft, channel_code: str, skus: dict[str, CatalogSku], reservation: Reservation, actor
 ) -> tuple[OrderSource, list[OrderLine], OrderEvent]:
     """The unsaved source, lines and "created" event of a saved ``order`` (shared with the batch)."""
+    allocation = reservation.allocation
     lines = []
     for line in draft.lines:
         sku = skus.get(line.sku_code)
@@ -249,10 +246,10 @@ def order_rows(
                 reserved_quantity=line.quantity if allocation else 0,
             )
         )
-    event = OrderEvent(
-        order_id=order.pk,
-        action="created",
-        to_status=order.status,
+    event = order_event(
+        order=order,
+        action=EventAction.CREATED,
+        from_status="",
         actor=actor,
         note=order.hold_note,
         data={
@@ -270,69 +267,3 @@ def order_rows(
         import_job_id=draft.import_job_id,
     )
     return source, lines, event
-
-
-def _allocate(draft: OrderDraft, prepared: _Prepared, number: str, actor) -> tuple[str, str, Allocation | None]:
-    """(hold reason, hold note, allocation): reserve every line in one warehouse, or say why not."""
-    hold = intake_hold(draft, prepared.skus)
-    if hold:
-        return (*hold, None)
-    allocation = allocate_and_reserve(
-        needs=needs_by_sku(draft.lines, prepared.skus),
-        province=draft.recipient.province,
-        reference=number,
-        actor=actor,
-        stock_rows=prepared.stock_rows,
-    )
-    if allocation is None:
-        return (*out_of_stock_hold(), None)
-    return "", "", allocation
-
-
-def intake_hold(draft: OrderDraft, skus: dict) -> tuple[str, str] | None:
-    """(hold reason, note) when the order cannot be reserved whatever the stock: an unknown SKU
-    code or an incomplete address; None otherwise (shared with ``orders.services.batch``)."""
-    unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in skus})
-    if unknown:
-        return unknown_sku_hold(unknown)
-    missing = draft.recipient.missing_parts()
-    if missing:
-        return bad_address_hold(missing)
-    return None
-
-
-# The hold reasons with their notes, worded once for the intake, the batch intake and the changes
-# that retry a held order (``orders.services.changes``).
-
-
-def unknown_sku_hold(codes: list[str]) -> tuple[str, str]:
-    # Truncated: hundreds of long codes must not overflow the column and fail the intake.
-    return HoldReason.UNKNOWN_SKU, Truncator(_("未知商家编码：%(codes)s") % {"codes": "、".join(codes)}).chars(
-        _NOTE_LENGTH
-    )
-
-
-def bad_address_hold(missing: list[str]) -> tuple[str, str]:
-    return HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}
-
-
-def out_of_stock_hold() -> tuple[str, str]:
-    return HoldReason.OUT_OF_STOCK, _("没有一个仓库能整单发货")
-
-
-def _send_customer_upsert(cursor, name: str, phone: str) -> str | None:
-    """Send the upsert of the buyer, keyed by phone (the first name seen is kept), whose RETURNING
-    gives the customer id; returns the phone, or None when a missing phone or a platform privacy
-    number (masked or virtual, ``orders.privacy``) makes no customer and nothing was sent."""
-    phone = customer_phone(name, phone)
-    if phone is None:
-        return None
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    cursor.execute(
-        # Only the quoted table name is interpolated. The no-op update makes RETURNING give the
-        # existing row's id on a conflict.
-        f"INSERT INTO {table} (name, phone, created_at) VALUES (%s, %s, %s) "  # noqa: S608
-        "ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id",
-        [name[:100], phone, timezone.now()],
-    )
-    return phone

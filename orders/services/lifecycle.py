@@ -9,30 +9,18 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from inventory.services import StockLine, stock_release, stock_ship
 from orders.drafts import Recipient
+from orders.events import EventAction, order_event_record
 from orders.models import Order, OrderEvent, OrderLine
-from orders.services.allocation import allocate_and_reserve, needs_by_sku, resolve_skus
+from orders.services.allocation import resolve_skus
 from orders.services.errors import OrderActionRefused
+from orders.services.reservation import Hold, LiveStock, reserve_or_hold
 from orders.states import HoldReason
 
 NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
-
-ACTION_LABELS = {
-    "pay": gettext_lazy("付款"),
-    "approve": gettext_lazy("审核"),
-    "hold": gettext_lazy("挂起"),
-    "release_hold": gettext_lazy("解除挂起"),
-    "start_picking": gettext_lazy("开始拣货"),
-    "pack": gettext_lazy("打包"),
-    "ship": gettext_lazy("发货"),
-    "deliver": gettext_lazy("签收"),
-    "complete": gettext_lazy("完成"),
-    "cancel": gettext_lazy("取消"),
-}
 
 
 def check_note(note: str) -> None:
@@ -56,7 +44,7 @@ def lock_order(order: Order | int, expected_status: str | None = None) -> Order:
 
 def _transition(
     order: Order | int,
-    name: str,
+    action: EventAction,
     *,
     actor,
     note: str = "",
@@ -68,11 +56,11 @@ def _transition(
     check_note(note)
     with transaction.atomic():
         locked = lock_order(order, expected_status)
-        method = getattr(locked, name)
+        method = getattr(locked, action)
         if not can_proceed(method):
             raise OrderActionRefused(
                 _("订单 %(number)s 当前状态为「%(status)s」，不能%(action)s")
-                % {"number": locked.number, "status": locked.get_status_display(), "action": ACTION_LABELS[name]},
+                % {"number": locked.number, "status": locked.get_status_display(), "action": action.label},
                 code="transition_not_allowed",
             )
         from_status = locked.status
@@ -82,11 +70,10 @@ def _transition(
             locked.save()
         except ConcurrentTransition as exc:
             raise OrderActionRefused(_("订单已被其他人同时修改，请刷新后重试"), code="concurrent_change") from exc
-        OrderEvent.objects.create(
+        order_event_record(
             order=locked,
-            action=name,
+            action=action,
             from_status=from_status,
-            to_status=locked.status,
             actor=actor,
             note=note,
             data={**(data or {}), **(extra or {})},
@@ -115,11 +102,11 @@ def _release_reservation(order: Order, actor) -> dict:
 
 def order_mark_paid(*, order: Order | int, actor=None, expected_status: str | None = None, paid_at=None, note: str = "") -> Order:
     """Paid: waiting orders go to review; a held unpaid order stays held, now paid."""
-    return _transition(order, "pay", expected_status=expected_status, actor=actor, note=note, kwargs={"paid_at": paid_at})
+    return _transition(order, EventAction.PAY, expected_status=expected_status, actor=actor, note=note, kwargs={"paid_at": paid_at})
 
 
 def order_approve(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
-    return _transition(order, "approve", expected_status=expected_status, actor=actor, note=note)
+    return _transition(order, EventAction.APPROVE, expected_status=expected_status, actor=actor, note=note)
 
 
 def order_hold(*, order: Order | int, actor=None, expected_status: str | None = None, reason: str = HoldReason.MANUAL, note: str = "") -> Order:
@@ -128,37 +115,58 @@ def order_hold(*, order: Order | int, actor=None, expected_status: str | None = 
     if reason == HoldReason.MANUAL and not note.strip():
         raise OrderActionRefused(_("人工挂起请填写说明"), code="note_required")
     return _transition(
-        order, "hold", expected_status=expected_status, actor=actor, note=note, data={"reason": reason}, kwargs={"reason": reason, "note": note}
+        order, EventAction.HOLD, expected_status=expected_status, actor=actor, note=note, data={"reason": reason}, kwargs={"reason": reason, "note": note}
     )
 
 
-def order_release_hold(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+def order_release_hold(
+    *, order: Order | int, actor=None, expected_status: str | None = None, note: str = "", keep_held: bool = False
+) -> Order:
     """Release a hold. An order that holds no stock yet is first allocated and reserved again
-    (after a SKU mapping, a restock or an address fix); if that still fails it stays on hold."""
+    (after a SKU mapping, a restock or an address fix); if that still fails it stays on hold.
 
-    def effect(locked: Order) -> dict | None:
-        lines = list(locked.lines.all())
-        if all(line.reserved_quantity == line.quantity for line in lines):
-            return None
-        return _reallocate(locked, lines, actor)
-
-    return _transition(order, "release_hold", expected_status=expected_status, actor=actor, note=note, effect=effect)
-
-
-def _reallocate(order: Order, lines: list[OrderLine], actor) -> dict:
-    skus = resolve_skus(line.sku_code for line in lines)
-    unknown = sorted({line.sku_code for line in lines if line.sku_code not in skus})
-    if unknown:
-        raise OrderActionRefused(
-            _("仍有未知商家编码：%(codes)s") % {"codes": "、".join(unknown)}, code="unknown_sku"
+    The reservation is ``reserve_or_hold``. When it fails, a person's release is refused with the
+    reason; an automatic retry (``keep_held``: after a mapping or an address fix) instead leaves
+    the order held with the new reason and note (a ``hold_reason`` event when they change). Locks
+    the order, then the stock rows it reserves in pk order. Returns the order as it is now."""
+    if not keep_held:
+        return _transition(
+            order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
+            effect=lambda locked: _reserve(locked, actor),
         )
-    missing = Recipient(province=order.province, city=order.city, street=order.street).missing_parts()
-    if missing:
-        raise OrderActionRefused(_("地址仍缺少：%(parts)s") % {"parts": "、".join(missing)}, code="bad_address")
+    with transaction.atomic():
+        try:
+            return _transition(
+                order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
+                effect=lambda locked: _reserve(locked, actor),
+            )
+        except _StillHeld as still:
+            # The transition's savepoint is rolled back; the row lock stays with this transaction.
+            return _keep_held(lock_order(order), still.hold, actor)
+
+
+class _StillHeld(OrderActionRefused):
+    """The order still cannot be reserved; ``hold`` says why."""
+
+    def __init__(self, hold: Hold):
+        super().__init__(hold.refusal, code=hold.reason)
+        self.hold = hold
+
+
+def _reserve(order: Order, actor) -> dict | None:
+    """The release's effect: reserve every line in one warehouse unless all are reserved already."""
+    lines = list(order.lines.all())
+    if all(line.reserved_quantity == line.quantity for line in lines):
+        return None
     _release_reservation(order, actor)
-    allocation = allocate_and_reserve(needs=needs_by_sku(lines, skus), province=order.province, reference=order.number, actor=actor)
-    if allocation is None:
-        raise OrderActionRefused(_("仍然没有一个仓库能整单发货"), code="out_of_stock")
+    skus = resolve_skus(line.sku_code for line in lines)
+    recipient = Recipient(province=order.province, city=order.city, street=order.street)
+    outcome = reserve_or_hold(
+        lines=lines, skus=skus, recipient=recipient, stock=LiveStock(reference=order.number, actor=actor)
+    )
+    if outcome.hold is not None:
+        raise _StillHeld(outcome.hold)
+    allocation = outcome.allocation
     for line in lines:
         line.sku = skus[line.sku_code]
         line.warehouse_id = allocation.warehouse_id
@@ -169,17 +177,29 @@ def _reallocate(order: Order, lines: list[OrderLine], actor) -> dict:
     return {"warehouse_id": allocation.warehouse_id}
 
 
+def _keep_held(order: Order, hold: Hold, actor) -> Order:
+    """Leave ``order`` (locked, on hold) held, with the hold's reason and note."""
+    if (order.hold_reason, order.hold_note) == (hold.reason, hold.note):
+        return order
+    order.hold_reason, order.hold_note = hold.reason, hold.note
+    order.save(update_fields=["hold_reason", "hold_note", "updated_at"])
+    order_event_record(
+        order=order, action=EventAction.HOLD_REASON, actor=actor, note=hold.note, data={"reason": hold.reason}
+    )
+    return order
+
+
 def order_cancel(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
     """Cancel and give back every reserved unit."""
-    return _transition(order, "cancel", expected_status=expected_status, actor=actor, note=note, effect=lambda locked: _release_reservation(locked, actor))
+    return _transition(order, EventAction.CANCEL, expected_status=expected_status, actor=actor, note=note, effect=lambda locked: _release_reservation(locked, actor))
 
 
 def order_start_picking(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
-    return _transition(order, "start_picking", expected_status=expected_status, actor=actor, note=note)
+    return _transition(order, EventAction.START_PICKING, expected_status=expected_status, actor=actor, note=note)
 
 
 def order_pack(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
-    return _transition(order, "pack", expected_status=expected_status, actor=actor, note=note)
+    return _transition(order, EventAction.PACK, expected_status=expected_status, actor=actor, note=note)
 
 
 def order_ship(*, order: Order | int, actor=None, expected_status: str | None = None, carrier: str, tracking_number: str, note: str = "") -> Order:
@@ -202,7 +222,7 @@ def order_ship(*, order: Order | int, actor=None, expected_status: str | None = 
 
     return _transition(
         order,
-        "ship",
+        EventAction.SHIP,
         expected_status=expected_status,
         actor=actor,
         note=note,
@@ -212,8 +232,8 @@ def order_ship(*, order: Order | int, actor=None, expected_status: str | None = 
 
 
 def order_deliver(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
-    return _transition(order, "deliver", expected_status=expected_status, actor=actor, note=note)
+    return _transition(order, EventAction.DELIVER, expected_status=expected_status, actor=actor, note=note)
 
 
 def order_complete(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
-    return _transition(order, "complete", expected_status=expected_status, actor=actor, note=note)
+    return _transition(order, EventAction.COMPLETE, expected_status=expected_status, actor=actor, note=note)

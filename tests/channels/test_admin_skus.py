@@ -144,6 +144,23 @@ def test_the_page_filters_by_shop_in_a_fixed_number_of_queries(ops_client, held,
     assert [(r["code"], r["orders"]) for r in only_jd.context["rows"]] == [("JD-1", 5)]
 
 
+def test_changing_a_mapping_in_its_form_changes_that_row_through_the_service(ops_client, held, taobao_channel,
+                                                                              django_capture_on_commit_callbacks):
+    """The admin's form saves through ``sku_mapping_save``: the row is updated in place (its code
+    changed too), and the orders waiting on the new code are re-run after the commit."""
+    mapping = SkuMapping.objects.create(channel=taobao_channel, external_code="TB-OLD", sku=Sku.objects.get(code="A002"))
+    change = reverse("admin:channels_skumapping_change", args=[mapping.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops_client.post(change, {"channel": taobao_channel.pk, "external_code": "TB-LID",
+                                            "sku": Sku.objects.get(code="A003").pk})
+
+    assert response.status_code == 302
+    assert list(SkuMapping.objects.values_list("pk", "external_code", "sku__code")) == [(mapping.pk, "TB-LID", "A003")]
+    assert fresh(held[2]).status == OrderStatus.PENDING_REVIEW
+    assert OrderEvent.objects.get(order=held[2], action="relink_skus").actor.username == "ops_wang"
+
+
 # ---- the same mapping for the other shops ----
 
 

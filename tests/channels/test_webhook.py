@@ -13,7 +13,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from channels.models import Channel, InboxMessage, InboxSource, InboxStatus, Platform
-from channels.services import inbox as inbox_service
+from channels.services import queue
 from channels.services.inbox import inbox_accept
 from channels.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from channels.views import MAX_BODY
@@ -224,14 +224,14 @@ def test_body_that_is_not_utf8_or_holds_nul_is_still_stored(client, shop):
 def test_a_failed_enqueue_leaves_neither_message_nor_task(client, monkeypatch):
     shop = Channel.objects.create(code="tb-push", name="淘宝推送店", platform=Platform.TAOBAO)
 
-    real_task_row = inbox_service._task_row
+    real_task_row = queue.task_row
 
     def unstorable_task_row(message_id):
         row = real_task_row(message_id)
         row.key = None  # NOT NULL: the task row's INSERT fails in the database, after the message's
         return row
 
-    monkeypatch.setattr(inbox_service, "_task_row", unstorable_task_row)
+    monkeypatch.setattr(queue, "task_row", unstorable_task_row)
     with pytest.raises(IntegrityError):
         send(client, shop, BODY)
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django_fsm import GET_STATE, RETURN_VALUE
 
+from orders.events import EventAction
 from orders.models import Order
 from orders.services import lifecycle, order_intake
 from orders.states import OrderStatus
@@ -52,9 +53,9 @@ def _services_by_transition() -> dict[str, str]:
     found = {}
     for name, function in inspect.getmembers(lifecycle, inspect.isfunction):
         if name.startswith("order_") and function.__module__ == lifecycle.__name__:
-            match = re.search(r'_transition\(\s*order,\s*"(\w+)"', inspect.getsource(function))
+            match = re.search(r"_transition\(\s*order,\s*EventAction\.(\w+)", inspect.getsource(function))
             if match:
-                found[match.group(1)] = name
+                found[EventAction[match.group(1)].value] = name
     return found
 
 
@@ -66,7 +67,7 @@ def render() -> str:
 def _render() -> str:
     rows = transitions()
     labels = dict(OrderStatus.choices)
-    actions = lifecycle.ACTION_LABELS
+    actions = dict(EventAction.choices)
     has_outgoing = {r["source"] for r in rows}
     out = [
         "# 订单生命周期 Order lifecycle",

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0005_import_progress'),
-        ('orders', '0003_order_exception'),
+        ('orders', '0004_orderevent_action_choices'),
     ]
 
     operations = [

@@ -1,0 +1,184 @@
+"""Reserve an order's lines in one warehouse, or say why not: the one reserve-or-hold path.
+
+``reserve_or_hold`` decides for a new order (``order_intake``), for every order of a batch
+(``order_intake_batch``, planning against its own view of the stock) and for a held order being
+released (``order_release_hold``, after a SKU mapping, an address fix or a restock): an unknown SKU
+code or an incomplete address holds it whatever the stock; else the warehouses that could take
+every line are tried best first (``allocation.warehouse_candidates``); else it is held as out of
+stock, the note naming what is short in the warehouse that comes closest
+("HJ001-04 缺 2 件（杭州仓可用 1）"). The hold notes are worded here and nowhere else.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db.models import F
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from inventory.models import StockLevel, Warehouse
+from inventory.services import InsufficientStock, StockLine, stock_reserve
+from orders.drafts import Recipient
+from orders.models import Order
+from orders.services.allocation import Allocation, needs_by_sku, serves_province, warehouse_candidates
+from orders.states import HoldReason
+
+NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why an order cannot be reserved: its hold reason and note, and what a person who asked to
+    release it is told (``refusal``)."""
+
+    reason: str
+    note: str
+    refusal: str
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome: reserved (``allocation``) or to be held (``hold``), never both."""
+
+    allocation: Allocation | None = None
+    hold: Hold | None = None
+
+
+#: A warehouse as the shortage note weighs it: (id, name, provinces).
+WarehouseRow = tuple[int, str, list]
+
+
+class StockView(Protocol):
+    """Where ``reserve_or_hold`` reads and takes stock: the database (``LiveStock``), or a batch's
+    own plan (``orders.services.batch``)."""
+
+    def rows_for(self, needs: dict[int, int]) -> list:
+        """Stock rows with units free for these SKUs, as ``allocation.read_catalog`` gives them."""
+
+    def take(self, levels: dict[int, int], needs: dict[int, int]) -> bool:
+        """Reserve ``needs`` on these stock rows (sku id -> level id), all or nothing; False if short."""
+
+    def free(self, needs: dict[int, int]) -> tuple[dict[tuple[int, int], int], list[WarehouseRow]]:
+        """Units free per (warehouse id, sku id), and every active warehouse (for the shortage note)."""
+
+
+def reserve_or_hold(*, lines: Sequence, skus: dict, recipient: Recipient, stock: StockView) -> Reservation:
+    """Reserve every line of an order in one warehouse, or say why it must be held.
+
+    ``lines`` are draft or order lines (``sku_code``, ``quantity``); ``skus`` are the active SKUs by
+    code (anything with ``pk``); ``recipient`` needs province, city and street."""
+    hold = hold_before_stock(lines, skus, recipient)
+    if hold is not None:
+        return Reservation(hold=hold)
+    needs = needs_by_sku(lines, skus)
+    for warehouse_id, levels in warehouse_candidates(
+        needs=needs, province=recipient.province, rows=stock.rows_for(needs)
+    ):
+        if stock.take(levels, needs):
+            return Reservation(allocation=Allocation(warehouse_id=warehouse_id, stock_levels=levels))
+    free, warehouses = stock.free(needs)
+    codes = {skus[line.sku_code].pk: line.sku_code for line in lines}
+    return Reservation(hold=shortage_hold(needs, codes, recipient.province, free, warehouses))
+
+
+def hold_before_stock(lines: Sequence, skus: dict, recipient: Recipient) -> Hold | None:
+    """The hold for an order that cannot be reserved whatever the stock (an unknown SKU code, then
+    an incomplete address), or None."""
+    unknown = sorted({line.sku_code for line in lines if line.sku_code not in skus})
+    if unknown:
+        return unknown_sku_hold(unknown)
+    missing = recipient.missing_parts()
+    if missing:
+        return bad_address_hold(missing)
+    return None
+
+
+def unknown_sku_hold(codes: list[str]) -> Hold:
+    listed = "、".join(codes)
+    return Hold(
+        HoldReason.UNKNOWN_SKU,
+        # Truncated: hundreds of long codes must not overflow the column and fail the intake.
+        Truncator(_("未知商家编码：%(codes)s") % {"codes": listed}).chars(NOTE_LIMIT),
+        _("仍有未知商家编码：%(codes)s") % {"codes": listed},
+    )
+
+
+def bad_address_hold(missing: list[str]) -> Hold:
+    parts = "、".join(missing)
+    return Hold(
+        HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": parts}, _("地址仍缺少：%(parts)s") % {"parts": parts}
+    )
+
+
+def shortage_hold(
+    needs: dict[int, int],
+    codes: dict[int, str],
+    province: str,
+    free: dict[tuple[int, int], int],
+    warehouses: list[WarehouseRow],
+) -> Hold:
+    """Out of stock, the note naming each SKU short in the warehouse that comes closest (fewest
+    units short in all; then one serving the province; then the first), with what it has free:
+    "HJ001-04 缺 2 件（杭州仓可用 1）；HJ002 缺 1 件（杭州仓可用 0）"."""
+    note = _("没有一个仓库能整单发货")
+
+    def shortfall(warehouse: WarehouseRow) -> int:
+        return sum(max(qty - free.get((warehouse[0], sku_id), 0), 0) for sku_id, qty in needs.items())
+
+    if warehouses:
+        best = min(warehouses, key=lambda w: (shortfall(w), not serves_province(w[2], province), w[0]))
+        short = []
+        for sku_id, qty in sorted(needs.items(), key=lambda item: codes[item[0]]):
+            available = max(free.get((best[0], sku_id), 0), 0)
+            if available < qty:
+                short.append(
+                    _("%(code)s 缺 %(short)d 件（%(warehouse)s可用 %(free)d）")
+                    % {"code": codes[sku_id], "short": qty - available, "warehouse": best[1], "free": available}
+                )
+        if short:
+            note = Truncator("；".join(short)).chars(NOTE_LIMIT)
+    return Hold(HoldReason.OUT_OF_STOCK, note, _("仍然没有一个仓库能整单发货：%(note)s") % {"note": note})
+
+
+class LiveStock:
+    """The database's stock: reserving is ``stock_reserve`` (the guarded update, rows locked in pk
+    order); a warehouse emptied by a concurrent order is simply skipped. ``rows`` are the stock
+    rows when the caller has read them already (the intake's first look, ``read_catalog``)."""
+
+    def __init__(self, *, reference: str, actor=None, rows: list | None = None):
+        self.reference = reference
+        self.actor = actor
+        self.rows = rows
+
+    def rows_for(self, needs: dict[int, int]) -> list:
+        if self.rows is not None:
+            return self.rows
+        return list(
+            StockLevel.objects.filter(
+                sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
+            ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
+        )
+
+    def take(self, levels: dict[int, int], needs: dict[int, int]) -> bool:
+        try:
+            stock_reserve(
+                lines=[StockLine(levels[sku_id], qty) for sku_id, qty in needs.items()],
+                reference=self.reference,
+                actor=self.actor,
+            )
+        except InsufficientStock:
+            return False
+        return True
+
+    def free(self, needs: dict[int, int]) -> tuple[dict[tuple[int, int], int], list[WarehouseRow]]:
+        """Read now (after the reservations tried have been rolled back), not from the first look."""
+        rows = StockLevel.objects.filter(sku_id__in=list(needs), warehouse__active=True).values_list(
+            "warehouse_id", "sku_id", "on_hand", "reserved"
+        )
+        free = {(warehouse_id, sku_id): on_hand - reserved for warehouse_id, sku_id, on_hand, reserved in rows}
+        return free, active_warehouses()
+
+
+def active_warehouses() -> list[WarehouseRow]:
+    return list(Warehouse.objects.filter(active=True).order_by("id").values_list("id", "name", "provinces"))
