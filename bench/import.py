@@ -139,7 +139,8 @@ def handle_raw(job: dict, _index: int, start) -> dict:
     from django.utils import timezone
 
     from orders.address import normalize_province
-    from orders.privacy import classify_contact, customer_phone
+    from orders.privacy import classify_contact
+    from orders.services.customers import customer_phone
 
     conn = psycopg.connect(job["conninfo"], autocommit=True)
     t0 = start()
@@ -218,7 +219,7 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 for code, title, qty, amount in items:
                     sku_id = skus[code][0]
                     lines.append((oid, sku_id, code, title, qty, (amount / qty).quantize(Decimal("0.01")), wh,
-                                  levels[sku_id], qty))
+                                  levels[sku_id], qty, ""))
                 data = {"platform": "pinduoduo", "import": "pinduoduo", "platform_status": first[16],
                         **({"after_sale": first[17]} if first[17] else {}),
                         "channel": job["channel"], "external_id": ext, "hold_reason": ""}
@@ -235,7 +236,7 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 ("orders_ordersource", "order_id, channel_id, external_id, buyer_nick, import_job_id, created_at",
                  sources),
                 ("orders_orderline", "order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id, "
-                 "stock_level_id, reserved_quantity", lines),
+                 "stock_level_id, reserved_quantity, gift", lines),
                 ("orders_orderevent", "order_id, action, from_status, to_status, actor_id, at, note, data", events),
                 ("inventory_stockmovement", "stock_level_id, delta_on_hand, delta_reserved, reason, note, reference, "
                  "actor_id, at", movements),

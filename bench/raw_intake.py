@@ -81,8 +81,8 @@ SOURCE_SQL = (
 )
 LINES_SQL = """
 INSERT INTO orders_orderline (order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id,
-                              stock_level_id, reserved_quantity)
-SELECT %(order_id)s, l.* FROM unnest(%(sku_ids)s::bigint[], %(codes)s::text[], %(titles)s::text[],
+                              stock_level_id, reserved_quantity, gift)
+SELECT %(order_id)s, l.*, '' FROM unnest(%(sku_ids)s::bigint[], %(codes)s::text[], %(titles)s::text[],
                                     %(qtys)s::int[], %(prices)s::numeric[], %(warehouses)s::bigint[],
                                     %(levels)s::bigint[], %(reserved)s::int[]) AS l
 """

@@ -4,7 +4,7 @@ from django.db.models import Count, Max, Sum
 from django.urls import reverse
 
 from orders.models import OrderLine, OrderSource
-from orders.states import HoldReason, OrderStatus
+from orders.states import GiftKind, HoldReason, OrderStatus
 
 
 def unmapped_code_count() -> int:
@@ -13,6 +13,7 @@ def unmapped_code_count() -> int:
         OrderLine.objects.filter(
             sku__isnull=True, order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.UNKNOWN_SKU
         )
+        .exclude(gift=GiftKind.NOT_SHIPPED)
         .values("order__channel_id", "sku_code")
         .distinct()
         .count()
@@ -24,7 +25,7 @@ def unmapped_codes(*, channel_id: int | None = None, limit: int = 500) -> list[d
     ``{"channel_id", "channel_name", "code", "title", "orders", "units"}``."""
     lines = OrderLine.objects.filter(
         sku__isnull=True, order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.UNKNOWN_SKU
-    )
+    ).exclude(gift=GiftKind.NOT_SHIPPED)
     if channel_id is not None:
         lines = lines.filter(order__channel_id=channel_id)
     rows = (

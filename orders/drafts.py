@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderLine, OrderSource
+from orders.states import GiftKind
 
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
@@ -50,6 +51,8 @@ class DraftLine:
     quantity: int
     unit_price: Decimal = Decimal("0")
     title: str = ""
+    #: ``orders.states.GiftKind``: set by the shop's SKU mapping for a gift line.
+    gift: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class OrderDraft:
                 errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
             if not _is_money(line.unit_price):
                 errors[f"lines[{i}].unit_price"] = _("单价必须是不小于 0 的金额")
+            if line.gift not in GiftKind.values:
+                errors[f"lines[{i}].gift"] = _("未知的赠品类型")
         for name in ("shipping_fee", "discount_amount"):
             if not _is_money(getattr(self, name)):
                 errors[name] = _("金额必须是不小于 0 的数字")

@@ -11,6 +11,7 @@ from orders.states import (
     BEFORE_PACKING,
     HOLDABLE,
     ExceptionReason,
+    GiftKind,
     HoldReason,
     OrderStatus,
     release_target,
@@ -196,6 +197,8 @@ class OrderLine(models.Model):
         verbose_name=_("占用库存"),
     )
     reserved_quantity = models.PositiveIntegerField(_("已占用数量"), default=0)
+    #: A gift line (the shop's SKU mapping says so): shipped from its SKU, or not shipped at all.
+    gift = models.CharField(_("赠品"), max_length=12, choices=GiftKind.choices, blank=True, default=GiftKind.NONE)
 
     class Meta:
         verbose_name = _("订单明细")
@@ -208,6 +211,11 @@ class OrderLine(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+    @property
+    def ships(self) -> bool:
+        """Needs stock and goes in the parcel (not a gift the shop does not ship)."""
+        return self.gift != GiftKind.NOT_SHIPPED
 
 
 class OrderSource(models.Model):
@@ -265,6 +273,28 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action}"
+
+
+class RestockCursor(models.Model):
+    """The re-run of out-of-stock holds when stock arrives (``orders.services.restock``): how far it
+    has read the stock ledger (``StockMovement`` ids), the SKUs whose waiting orders are still to
+    be re-run and where in them it stopped, and who is running it now (a lease)."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    last_movement_id = models.BigIntegerField(_("已读到的库存流水"), default=0)
+    pending_skus = models.JSONField(_("待重新分配的 SKU"), default=list, blank=True)
+    #: [waiting since (ISO time), order id] of the last order tried, when a run stopped part-way.
+    resume_after = models.JSONField(_("续跑位置"), default=list, blank=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    lease_token = models.CharField(_("租约"), max_length=32, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("到货重新分配进度")
+        verbose_name_plural = _("到货重新分配进度")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_movement_id}"
 
 
 class OrderNumberSequence(models.Model):

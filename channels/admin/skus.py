@@ -26,6 +26,7 @@ from channels.services.skus import (
     sku_mapping_save,
 )
 from inventory.models import Sku
+from orders.states import GiftKind
 
 #: SKUs offered in the page's suggestion list (typing any code still works).
 SUGGESTIONS = 2000
@@ -34,7 +35,8 @@ SUGGESTIONS = 2000
 class SkuMappingForm(forms.ModelForm):
     class Meta:
         model = SkuMapping
-        fields = ("channel", "external_code", "sku")
+        fields = ("channel", "external_code", "sku", "gift")
+        help_texts = {"gift": gettext_lazy("赠品（不发货）不需要 SKU；赠品（随单发货）从所选 SKU 发货")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,9 +48,14 @@ class SkuMappingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("external_code") and data.get("sku"):
+        gift = data.get("gift") or GiftKind.NONE
+        if gift == GiftKind.NOT_SHIPPED:
+            data["sku"] = None  # a gift that is not shipped has no SKU, whatever was picked
+        if data.get("external_code"):
             try:
-                sku_mapping_check(external_code=data["external_code"], sku_code=data["sku"].code)
+                sku_mapping_check(
+                    external_code=data["external_code"], sku_code=data["sku"].code if data.get("sku") else "", gift=gift
+                )
             except MappingInvalid as exc:
                 raise forms.ValidationError(exc.message) from exc
         return data
@@ -70,6 +77,16 @@ class MapCodeForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.all())
     external_code = forms.CharField(max_length=64)
     sku_code = forms.CharField(max_length=64, required=False)
+    gift = forms.ChoiceField(choices=GiftKind.choices, required=False)
+
+
+def target_label(sku_code: str, gift: str) -> str:
+    """What a code was mapped to, for people: the SKU, a gift from the SKU, or a gift not shipped."""
+    if gift == GiftKind.NOT_SHIPPED:
+        return str(GiftKind.NOT_SHIPPED.label)
+    if gift == GiftKind.SHIPPED:
+        return _("%(sku)s（赠品）") % {"sku": sku_code}
+    return sku_code
 
 
 def report_messages(request, code: str, sku_code: str, report: RelinkReport | None, shop=None) -> None:
@@ -97,7 +114,7 @@ def report_messages(request, code: str, sku_code: str, report: RelinkReport | No
 @admin.register(SkuMapping)
 class SkuMappingAdmin(admin.ModelAdmin):
     form = SkuMappingForm
-    list_display = ("channel", "external_code", "sku", "sku_name", "created_at")
+    list_display = ("channel", "external_code", "sku", "gift", "sku_name", "created_at")
     list_filter = ("channel",)
     list_select_related = ("channel", "sku")
     search_fields = ("=external_code", "=sku__code")
@@ -107,21 +124,24 @@ class SkuMappingAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("商品名称"))
     def sku_name(self, mapping):
-        return mapping.sku.name
+        return mapping.sku.name if mapping.sku else "-"
 
     def save_model(self, request, obj, form, change):
         """Through the service; the admin saves inside its own transaction, so the held orders
         are re-run after it commits, each in its own transaction."""
+        sku_code = obj.sku.code if obj.sku else ""
         mapping, _report = sku_mapping_save(
             channel=obj.channel,
             external_code=obj.external_code,
-            sku_code=obj.sku.code,
+            sku_code=sku_code,
+            gift=obj.gift,
             mapping=obj if change else None,
             relink=False,
             actor=request.user,
         )
         obj.pk, obj._state.adding, obj._state.db = mapping.pk, False, mapping._state.db
-        transaction.on_commit(functools.partial(self._relink, request, obj.channel, obj.external_code, obj.sku.code))
+        label = target_label(sku_code, obj.gift)
+        transaction.on_commit(functools.partial(self._relink, request, obj.channel, obj.external_code, label))
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -193,15 +213,15 @@ class SkuMappingAdmin(admin.ModelAdmin):
         exists = SkuMapping.objects.filter(channel=channel, external_code=code).exists()
         if not (self.has_change_permission(request) if exists else self.has_add_permission(request)):
             raise PermissionDenied
-        sku_code = form.cleaned_data["sku_code"].strip()
+        sku_code, gift = form.cleaned_data["sku_code"].strip(), form.cleaned_data.get("gift") or GiftKind.NONE
         try:
             _mapping, report = sku_mapping_save(
-                channel=channel, external_code=code, sku_code=sku_code, actor=request.user
+                channel=channel, external_code=code, sku_code=sku_code, gift=gift, actor=request.user
             )
         except MappingInvalid as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(back)
-        report_messages(request, code, sku_code, report)
+        report_messages(request, code, target_label(sku_code, gift), report)
         if self.has_add_permission(request) and mapping_offer(_mapping):
             back += ("&" if "?" in back else "?") + f"offer={_mapping.pk}"
         return HttpResponseRedirect(back)
@@ -213,7 +233,9 @@ class SkuMappingAdmin(admin.ModelAdmin):
             return None
         mapping = SkuMapping.objects.select_related("sku", "channel").filter(pk=int(pk)).first()
         shops = mapping_offer(mapping) if mapping else []
-        return {"mapping": mapping, "shops": shops} if shops else None
+        if not shops:
+            return None
+        return {"mapping": mapping, "shops": shops, "label": target_label(mapping.sku.code if mapping.sku else "", mapping.gift)}
 
     def copy_view(self, request):
         """Apply the mapping just made to the same code in the shops ticked, re-running their held orders."""
@@ -234,6 +256,7 @@ class SkuMappingAdmin(admin.ModelAdmin):
         except MappingInvalid as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(back)
+        label = target_label(mapping.sku.code if mapping.sku else "", mapping.gift)
         for shop, report in reports.items():
-            report_messages(request, mapping.external_code, mapping.sku.code, report, shop=shop)
+            report_messages(request, mapping.external_code, label, report, shop=shop)
         return HttpResponseRedirect(back)

@@ -11,6 +11,7 @@ from orders.dashboard import day_start
 from orders.events import EventAction
 from orders.models import OrderEvent, OrderSource
 from orders.privacy import PhonePrivacy
+from orders.shortages import held_out_of_stock_lines
 
 
 class PrivacyFilter(admin.SimpleListFilter):
@@ -74,3 +75,23 @@ class ImportJobFilter(admin.SimpleListFilter):
         if not value.isdigit():
             return queryset.none()
         return queryset.filter(pk__in=OrderSource.objects.filter(import_job_id=int(value)).values("order_id"))
+
+
+class ShortSkuFilter(admin.SimpleListFilter):
+    """The orders held out of stock that wait on one SKU (the 缺货 page links here); shown only
+    while it is in use."""
+
+    title = gettext_lazy("缺货 SKU")
+    parameter_name = "short_sku"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, _("SKU #%(id)s") % {"id": value})] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(pk__in=held_out_of_stock_lines().filter(sku_id=int(value)).values("order_id"))

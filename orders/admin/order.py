@@ -30,9 +30,10 @@ from orders.admin.display import (
     status_badge,
     two_lines,
 )
-from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter
+from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter, ShortSkuFilter
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.search import search_orders
+from orders.admin.shortages import ShortagesMixin
 from orders.models import Order
 from orders.states import ExceptionReason, HoldReason, OrderStatus
 
@@ -73,7 +74,7 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
@@ -82,6 +83,7 @@ class OrderAdmin(admin.ModelAdmin):
         ShippedFilter,
         PrivacyFilter,
         ImportJobFilter,
+        ShortSkuFilter,
         "channel",
         "warehouse",
         ("created_at", admin.DateFieldListFilter),
@@ -156,7 +158,8 @@ class OrderAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The list needs the width: the app menu stays on the home page and in the breadcrumbs.
-        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        held = Order.objects.filter(status=OrderStatus.ON_HOLD, hold_reason=HoldReason.OUT_OF_STOCK)
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False, "out_of_stock_count": held.count()}
         return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
@@ -332,7 +335,7 @@ class OrderAdmin(admin.ModelAdmin):
             )
             for name in ACTIONS
         ]
-        return own + super().get_urls()
+        return self.shortage_urls() + own + super().get_urls()
 
     def order_action_view(self, request, object_id, action_name):
         """One action on one order, from the buttons on the order page."""

@@ -17,7 +17,7 @@ from orders.selectors import Taken, taken_from_rows, taken_orders, taken_stateme
 from orders.services.allocation import CatalogSku, StockRow, catalog_from_rows, catalog_statement
 from orders.services.customers import customer_phone, customers_upsert_statement
 from orders.services.reservation import Hold, LiveStock, Reservation, reserve_or_hold
-from orders.states import OrderStatus
+from orders.states import OrderStatus, ships
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,8 @@ def order_rows(
     allocation = reservation.allocation
     lines = []
     for line in draft.lines:
-        sku = skus.get(line.sku_code)
+        sku = skus.get(line.sku_code) if ships(line) else None
+        reserved = allocation is not None and ships(line)
         lines.append(
             OrderLine(
                 order_id=order.pk,
@@ -241,9 +242,10 @@ def order_rows(
                 title=line.title or (sku.name if sku else ""),
                 quantity=line.quantity,
                 unit_price=line.unit_price,
-                warehouse_id=allocation.warehouse_id if allocation else None,
-                stock_level_id=allocation.stock_levels[sku.pk] if allocation else None,
-                reserved_quantity=line.quantity if allocation else 0,
+                warehouse_id=allocation.warehouse_id if reserved else None,
+                stock_level_id=allocation.stock_levels[sku.pk] if reserved else None,
+                reserved_quantity=line.quantity if reserved else 0,
+                gift=line.gift,
             )
         )
     event = order_event(
