@@ -186,3 +186,41 @@ def test_a_mapping_is_offered_to_the_other_shops(screen, request, live_server, p
     assert "京东自营店：已映射 CUP-RED → A001" in page.locator(".messagelist").inner_text()
     jd_order.refresh_from_db()
     assert jd_order.status == "pending_review"
+
+
+@pytest.mark.parametrize("screen", ["laptop", "phone"])
+def test_the_shortages_page_and_a_restock_clearing_a_hold(screen, request, live_server, people, hot_sku, make_draft,
+                                                          warehouse_hz, django_capture_on_commit_callbacks):
+    from inventory.services import stock_receive
+    from orders.services.restock import restock_cursor, restock_rerun
+
+    page = request.getfixturevalue(screen)
+    order_intake(draft=make_draft([("HOT-1", 100)]))
+    restock_cursor()
+    waiting = order_intake(draft=make_draft([("HOT-1", 3)])).order
+    assert waiting.status == "on_hold"
+
+    admin_login(page, "ops_door", next_url="/admin/orders/order/")
+    page.click("#oms-shortages-link")
+    page.wait_for_url("**/admin/orders/order/shortages/")
+    row = page.locator(".oms-shortage-list tbody tr")
+    assert row.count() == 1 and "HOT-1" in row.inner_text() and waiting.number in row.inner_text()
+    assert no_sideways_scroll(page)
+
+    stock_receive(sku=hot_sku, warehouse=warehouse_hz, quantity=3, reference="PO-B")
+    with django_capture_on_commit_callbacks(execute=False):
+        assert restock_rerun().released == [waiting.number]  # what the worker does every minute
+    page.reload()
+    assert "没有缺货等待的订单" in page.content()
+
+
+def test_a_gift_code_is_mapped_as_not_shipped_on_the_unmapped_page(laptop, live_server, people, stocked, make_draft):
+    held = order_intake(draft=make_draft([("A001", 1), ("FREE-MUG", 1)])).order
+    admin_login(laptop, "ops_door", next_url="/admin/channels/skumapping/unmapped/")
+    row = laptop.locator(".oms-unmapped-list tbody tr")
+    row.locator("select[name=gift]").select_option("not_shipped")
+    row.locator("button[type=submit]").click()
+    laptop.wait_for_load_state("networkidle")
+    assert "已映射 FREE-MUG → 赠品（不发货）" in laptop.locator(".messagelist").inner_text()
+    held.refresh_from_db()
+    assert held.status == "pending_review"
