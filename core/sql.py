@@ -1,8 +1,9 @@
 """Two small tools for the hottest write paths (order intake, reservation), shared by the apps.
 
 ``insert`` writes model instances with one plain ``INSERT … VALUES (…), (…)``: the same values
-Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``), without
-building a query object per call. ``batch`` sends several statements in one round trip on
+Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``; on
+PostgreSQL read straight from the instances, which is what those come to there, see
+``bulk_insert``), without building a query object per call. ``batch`` sends several statements in one round trip on
 PostgreSQL (psycopg pipeline mode); elsewhere it does nothing.
 """
 
@@ -44,7 +45,13 @@ def insert_statement(objs: list) -> tuple[str, list]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
+    if connection.vendor == "postgresql":
+        # The same values at a fifth of the cost (the hottest inserts): see ``bulk_insert``.
+        now = timezone.now()
+        getters = [_value_getter(f, now) for f in fields]
+        params = [get(obj) for obj in objs for get in getters]
+    else:
+        params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
     # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}", params  # noqa: S608
 
@@ -69,16 +76,13 @@ def batch():
 def atomic_batch():
     """``transaction.atomic()`` whose statements travel together (``batch``) on PostgreSQL.
 
-    At the top level the pipeline holds the transaction, so the COMMIT travels with the last
-    writes. Inside the caller's transaction it is a savepoint holding the pipeline instead: an
-    error inside (a unique violation) first ends the pipeline, then rolls back to the savepoint,
-    and the caller's transaction goes on."""
-    if connection.in_atomic_block:
-        with transaction.atomic(), batch():
-            yield
-    else:
-        with batch(), transaction.atomic():
-            yield
+    The transaction holds the pipeline, not the other way round: psycopg answers a change of
+    autocommit inside a pipeline with a round trip of its own (Django's BEGIN and its return to
+    autocommit after the COMMIT would cost two), and an error inside (a unique violation) ends the
+    pipeline first, then rolls the transaction (or the caller's savepoint) back. The last writes
+    go when the pipeline ends, then the COMMIT."""
+    with transaction.atomic(), batch():
+        yield
 
 
 @contextmanager

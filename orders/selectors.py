@@ -251,7 +251,10 @@ def taken_statement(channel: str, external_ids: list[str]) -> tuple[str, list]:
     (by code) has taken in, ``(channel id, active, external id, order id, number)``, or a single
     row with the last three empty when it has none of them; no row when the channel does not
     exist. The intake sends it in the same round trip as its other reads (``order_intake``), and
-    the numbering draws no number when it says "taken" (``untaken_condition``)."""
+    the numbering draws no number when it says "taken" (``untaken_condition``).
+
+    Raw SQL: the intake sends it in a pipeline and reads it later, and the (raw) numbering
+    statement nests it as its condition."""
     quote = connection.ops.quote_name
     channels, sources, orders = (
         quote(model._meta.db_table) for model in (channel_model(), OrderSource, Order)

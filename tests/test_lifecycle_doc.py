@@ -12,7 +12,7 @@ from orders.states import OrderStatus
 
 def test_committed_doc_is_current():
     assert DEFAULT_PATH.read_text(encoding="utf-8") == render(), (
-        "docs/LIFECYCLE.md is out of date: run `python manage.py lifecycle_graph` and commit it."
+        "docs/LIFECYCLE.md is out of date: run `DEBUG=1 python manage.py lifecycle_graph` and commit it."
     )
 
 

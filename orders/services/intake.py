@@ -72,29 +72,36 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
     draft.validate()
     number_sql, number_params, day = number_statement(only_if=untaken_condition(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
-    new_id = connection.vendor == "postgresql"
-    with batch(), connection.cursor() as lookup, connection.cursor() as numbering, connection.cursor() as catalog:
-        lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
-        # SQLite: finish the read before the numbering write. A read statement still open on the
-        # connection pins an old WAL snapshot, and the write then fails at once with "database is
-        # locked" (no busy wait) whenever another process committed in between.
-        rows = None if new_id else lookup.fetchall()
-        numbering.execute(number_sql, number_params)
-        catalog.execute(catalog_sql, catalog_params)
-        if new_id:
-            with connection.cursor() as sequence:
+    postgres = connection.vendor == "postgresql"
+    cursors = [connection.cursor() for _ in range(4)]
+    lookup, numbering, catalog, sequence = cursors
+    try:
+        with batch():
+            lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
+            # SQLite: finish the read before the numbering write. A read statement still open on the
+            # connection pins an old WAL snapshot, and the write then fails at once with "database is
+            # locked" (no busy wait) whenever another process committed in between.
+            rows = None if postgres else lookup.fetchall()
+            numbering.execute(number_sql, number_params)
+            catalog.execute(catalog_sql, catalog_params)
+            if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
-                order_id = sequence.fetchone()[0]
+        # PostgreSQL: the four answers came back together as the pipeline ended, one round trip.
+        if postgres:
             rows = lookup.fetchall()
+            order_id = sequence.fetchone()[0]
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
+    finally:
+        for cursor in cursors:
+            cursor.close()
     return PreparedIntake(
         draft=draft,
         taken=taken_from_rows(rows),
         number=format_number(day, drawn[0]) if drawn else None,
         skus=skus,
         stock_rows=stock_rows,
-        order_id=order_id if new_id else None,
+        order_id=order_id if postgres else None,
     )
 
 

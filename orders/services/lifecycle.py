@@ -129,17 +129,18 @@ def order_release_hold(
     reason; an automatic retry (``keep_held``: after a mapping or an address fix) instead leaves
     the order held with the new reason and note (a ``hold_reason`` event when they change). Locks
     the order, then the stock rows it reserves in pk order. Returns the order as it is now."""
-    if not keep_held:
+
+    def release() -> Order:
         return _transition(
             order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
             effect=lambda locked: _reserve(locked, actor),
         )
+
+    if not keep_held:
+        return release()
     with transaction.atomic():
         try:
-            return _transition(
-                order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
-                effect=lambda locked: _reserve(locked, actor),
-            )
+            return release()
         except _StillHeld as still:
             # The transition's savepoint is rolled back; the row lock stays with this transaction.
             return _keep_held(lock_order(order), still.hold, actor)

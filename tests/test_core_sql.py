@@ -1,0 +1,42 @@
+"""``core.sql``: ``insert`` and ``bulk_insert`` write exactly what Django's ``bulk_create`` writes."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from core.sql import bulk_insert, insert
+from orders.events import EventAction
+from orders.models import OrderEvent, OrderLine
+
+SKIP = {"id", "at"}
+
+
+def _rows(model, ids):
+    fields = [f.attname for f in model._meta.concrete_fields if f.name not in SKIP]
+    return [tuple(row[f] for f in fields) for row in model.objects.filter(pk__in=ids).order_by("id").values(*fields)]
+
+
+def _line(order, **kwargs):
+    return OrderLine(order_id=order.pk, sku_id=None, sku_code="A001", title="杯子 \u00a0'\"", quantity=3,
+                     unit_price=Decimal("19.90"), reserved_quantity=0, **kwargs)
+
+
+def test_insert_and_bulk_insert_write_what_bulk_create_writes(place_order):
+    order = place_order()
+    data = {"n": 1, "text": "地址 \"引号\"", "nested": {"list": [1, 2.5, None, True]}}
+    by_django = OrderEvent.objects.bulk_create(
+        [OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, from_status="on_hold", note="x", data=data)]
+    )
+    ours = OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, from_status="on_hold", note="x", data=data)
+    insert([ours], returning_pk=True)
+    many = [OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, from_status="on_hold", note="x", data=data)]
+    bulk_insert(many, returning_pk=True)
+
+    expected = _rows(OrderEvent, [by_django[0].pk])
+    assert _rows(OrderEvent, [ours.pk]) == expected == _rows(OrderEvent, [many[0].pk])
+    assert OrderEvent.objects.get(pk=ours.pk).at <= timezone.now()
+
+    lines = OrderLine.objects.bulk_create([_line(order)])
+    mine = [_line(order)]
+    insert(mine, returning_pk=True)
+    assert _rows(OrderLine, [mine[0].pk]) == _rows(OrderLine, [lines[0].pk])
