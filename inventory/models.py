@@ -28,6 +28,7 @@ class Warehouse(models.Model):
     code = models.CharField(_("仓库编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True, help_text=_("印在快递面单的寄件人栏"))
     provinces = models.JSONField(
         _("覆盖省份"), default=list, blank=True, help_text=_("该仓优先发货的省份，如 [\"浙江\", \"江苏\"]")
     )

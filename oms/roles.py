@@ -57,6 +57,29 @@ _OPS_PERMISSIONS = (
     # Spreadsheet import of platform order exports: upload, preview, import, follow progress.
     "channels.add_importjob",
     "channels.view_importjob",
+    # Warehouse floor: waves and the evidence on each order's page (scans, parcels, photos).
+    "warehouse.view_wave",
+    "warehouse.view_scanrecord",
+    "warehouse.view_parcel",
+    "warehouse.view_floorphoto",
+    # Carriers: see the rate table, propose/change an order's carrier, issue/void waybills, print.
+    "warehouse.view_carrier",
+    "warehouse.view_carrierservice",
+    "warehouse.view_carrierpickup",
+    "warehouse.view_ratezone",
+    "warehouse.view_carrierrate",
+    "warehouse.view_shipment",
+    "warehouse.choose_carrier",
+    "warehouse.issue_waybill",
+    "warehouse.print_documents",
+)
+
+#: Floor supervision: build, release, reassign and cancel waves in every warehouse, let a parcel
+#: outside the weight tolerance through, and keep boxes, floor staff and floor settings.
+_FLOOR_SUPERVISOR_PERMISSIONS = (
+    ("warehouse.all_warehouses", "warehouse.build_wave", "warehouse.release_wave", "warehouse.cancel_wave",
+     "warehouse.view_pickline", "warehouse.view_waveorder", "warehouse.override_weight_parcel")
+    + _crud("warehouse", "box", "floormember", "floorsettings")
 )
 
 #: Group name -> permissions as "app_label.codename".
@@ -69,6 +92,8 @@ ROLES: dict[str, tuple[str, ...]] = {
             + _crud("inventory", "sku", "warehouse", "bin")
             + _crud("channels", "channel")
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
+            + _FLOOR_SUPERVISOR_PERMISSIONS
+            + _crud("warehouse", "carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")
         )
     ),
     PICKER: (
@@ -76,6 +101,15 @@ ROLES: dict[str, tuple[str, ...]] = {
         "inventory.view_stocklevel",
         "inventory.view_warehouse",
         "inventory.view_bin",
+        # The phone pages: their own warehouses' waves (FloorMember decides which), photos.
+        "warehouse.view_wave",
+        "warehouse.view_pickline",
+        "warehouse.view_box",
+        "warehouse.add_floorphoto",
+        # The pack station issues the waybill and prints the label and the execution sheet.
+        "warehouse.view_shipment",
+        "warehouse.issue_waybill",
+        "warehouse.print_documents",
     ),
     GROUP_LEADER: (),
 }

@@ -162,6 +162,10 @@ if env_str("Q_REDIS_URL"):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# PDFs (labels, execution sheets) embed a TrueType CJK font: a path ("path#index" for a .ttc);
+# empty = the usual system paths (warehouse/printing/fonts.py).
+PDF_CJK_FONT = env_str("PDF_CJK_FONT", "")
+
 # Order numbering: prefix + local date + daily sequence, e.g. SO20261122000123.
 ORDER_NUMBER_PREFIX = env_str("ORDER_NUMBER_PREFIX", "SO")
 

@@ -24,6 +24,7 @@ class EventAction(models.TextChoices):
     HOLD = "hold", _("挂起")
     RELEASE_HOLD = "release_hold", _("解除挂起")
     START_PICKING = "start_picking", _("开始拣货")
+    STOP_PICKING = "stop_picking", _("退回待拣货")
     PACK = "pack", _("打包")
     SHIP = "ship", _("发货")
     DELIVER = "deliver", _("签收")
@@ -34,6 +35,9 @@ class EventAction(models.TextChoices):
     CHANGE_ADDRESS = "change_address", _("修改地址")
     FLAG_EXCEPTION = "flag_exception", _("标记异常")
     CLEAR_EXCEPTION = "clear_exception", _("处理异常")
+    CARRIER_CHANGE = "carrier_change", _("改派快递")
+    WAYBILL_ISSUE = "waybill_issue", _("出面单")
+    WAYBILL_VOID = "waybill_void", _("作废面单")
 
 
 def order_event(

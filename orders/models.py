@@ -153,6 +153,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def start_picking(self) -> None:
         pass
 
+    @transition(field=status, source=OrderStatus.PICKING, target=OrderStatus.READY)
+    def stop_picking(self) -> None:
+        """The floor gave the order back (its wave was cancelled): it waits for the next wave."""
+
     @transition(field=status, source=OrderStatus.PICKING, target=OrderStatus.PACKED)
     def pack(self) -> None:
         pass

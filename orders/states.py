@@ -47,6 +47,7 @@ class ExceptionReason(models.TextChoices):
 
     LATE_ADDRESS_CHANGE = "late_address_change", _("已打包/已发货后买家改地址")
     LATE_REFUND = "late_refund", _("已打包/已发货后平台退款/取消")
+    SHORT_PICK = "short_pick", _("拣货缺货")
     OTHER = "other", _("其他异常")
 
 

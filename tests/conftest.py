@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.concurrency",
     "tests.fixtures.users",
     "tests.fixtures.simulator",
+    "tests.fixtures.carriers",
 ]
 
 

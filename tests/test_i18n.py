@@ -10,7 +10,9 @@ from django.utils import translation
 CJK = re.compile(r"[\u4e00-\u9fff]")
 OWN_APPS = ("inventory", "orders", "channels", "warehouse", "oms")
 #: Texts whose English keeps Chinese on purpose (an example of the data to type).
-CHINESE_ON_PURPOSE = {"Warehouse.provinces help"}
+CHINESE_ON_PURPOSE = {
+    "Warehouse.provinces help", "RateZone.provinces help", "Carrier.name help", "Carrier.short_name help",
+}
 
 
 def _model_texts():

@@ -20,6 +20,7 @@ from orders.services import (
     order_release_hold,
     order_ship,
     order_start_picking,
+    order_stop_picking,
 )
 from orders.states import HoldReason, OrderStatus
 from tests.fixtures.ledger import assert_ledger_matches, stock_snapshot
@@ -37,6 +38,7 @@ ALLOWED = [
     (S.PICKING, "hold", S.ON_HOLD),
     (S.ON_HOLD, "release_hold", S.PENDING_REVIEW),
     (S.READY, "start_picking", S.PICKING),
+    (S.PICKING, "stop_picking", S.READY),
     (S.PICKING, "pack", S.PACKED),
     (S.PACKED, "ship", S.SHIPPED),
     (S.SHIPPED, "deliver", S.DELIVERED),
@@ -48,7 +50,7 @@ ALLOWED = [
     (S.READY, "cancel", S.CANCELLED),
     (S.PICKING, "cancel", S.CANCELLED),
 ]
-ACTIONS = ["pay", "approve", "hold", "release_hold", "start_picking", "pack", "ship", "deliver", "complete", "cancel"]
+ACTIONS = ["pay", "approve", "hold", "release_hold", "start_picking", "stop_picking", "pack", "ship", "deliver", "complete", "cancel"]
 REFUSED = [
     (status, action)
     for status in S.values
@@ -69,6 +71,7 @@ def act(action: str, order: Order, *, actor=None, note: str = "") -> Order:
         "approve": order_approve,
         "release_hold": order_release_hold,
         "start_picking": order_start_picking,
+        "stop_picking": order_stop_picking,
         "pack": order_pack,
         "deliver": order_deliver,
         "complete": order_complete,

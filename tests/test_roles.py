@@ -19,8 +19,16 @@ EXPECTED = {
         "channels.change_skumapping", "orders.change_address_order", "orders.resolve_exception_order",
         "channels.view_outboundpush",
         "channels.add_importjob", "channels.view_importjob",
+        "warehouse.view_wave", "warehouse.view_scanrecord", "warehouse.view_parcel", "warehouse.view_floorphoto",
+        "warehouse.view_carrier", "warehouse.view_carrierservice", "warehouse.view_carrierpickup",
+        "warehouse.view_ratezone", "warehouse.view_carrierrate", "warehouse.view_shipment",
+        "warehouse.choose_carrier", "warehouse.issue_waybill", "warehouse.print_documents",
     },
-    PICKER: {"inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin"},
+    PICKER: {
+        "inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin",
+        "warehouse.view_wave", "warehouse.view_pickline", "warehouse.view_box", "warehouse.add_floorphoto",
+        "warehouse.view_shipment", "warehouse.issue_waybill", "warehouse.print_documents",
+    },
     GROUP_LEADER: set(),
 }
 EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
@@ -28,6 +36,12 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     *(f"inventory.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("sku", "warehouse", "bin")),
     *(f"channels.{verb}_channel" for verb in ("add", "change", "delete", "view")),
     "channels.delete_skumapping", "channels.replay_inboxmessage",
+    "warehouse.all_warehouses", "warehouse.build_wave", "warehouse.release_wave", "warehouse.cancel_wave",
+    "warehouse.view_pickline", "warehouse.view_waveorder", "warehouse.override_weight_parcel",
+    *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
+      for model in ("box", "floormember", "floorsettings")),
+    *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
+      for model in ("carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")),
 }
 
 

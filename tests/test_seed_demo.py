@@ -14,6 +14,7 @@ from inventory.models import Bin, Sku, StockLevel, StockMovement, Warehouse
 from oms.demo.catalog import ean13
 from orders.models import Order, OrderEvent, OrderLine
 from orders.states import ExceptionReason, HoldReason, OrderStatus
+from warehouse.models import Carrier, CarrierRate, CarrierService, RateZone
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,15 @@ def test_catalogue(seeded):
     assert Bin.objects.filter(warehouse__code="HZ").values("pick_sequence").distinct().count() == Bin.objects.filter(
         warehouse__code="HZ"
     ).count()
+
+
+def test_carriers_and_a_rate_table_for_every_warehouse(seeded):
+    assert Carrier.objects.count() == 7
+    for warehouse in Warehouse.objects.all():
+        assert warehouse.phone
+        assert RateZone.objects.filter(warehouse=warehouse).count() == 4
+        assert CarrierRate.objects.filter(zone__warehouse=warehouse).count() == 4 * CarrierService.objects.count()
+    assert RateZone.objects.get(warehouse__code="CD", name="一区 省内").provinces == ["四川"]
 
 
 def test_ledger_balances(seeded):

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class WarehouseConfig(AppConfig):
     name = "warehouse"
     verbose_name = _("仓储作业")
+
+    def ready(self):
+        from orders.admin.panels import register_order_panel
+        from warehouse.admin.timeline import order_floor_panel
+        from warehouse.carriers.panel import order_shipment_panel
+
+        register_order_panel(order_shipment_panel)
+        register_order_panel(order_floor_panel)

@@ -32,6 +32,7 @@ from orders.admin.display import (
 )
 from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter, ShortSkuFilter
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
+from orders.admin.panels import render_order_panels
 from orders.admin.search import search_orders
 from orders.admin.shortages import ShortagesMixin
 from orders.models import Order
@@ -305,6 +306,7 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["order_buttons"] = self._buttons(request, obj)
+            context["order_panels"] = render_order_panels(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _buttons(self, request, order: Order) -> list[dict]:

@@ -5,6 +5,7 @@ from orders.services.changes import (
     order_clear_exception,
     order_flag_exception,
     order_relink_skus,
+    order_report_short,
 )
 from orders.services.errors import OrderActionRefused
 from orders.services.intake import IntakeResult, PreparedIntake, order_intake, order_intake_prepare
@@ -19,6 +20,7 @@ from orders.services.lifecycle import (
     order_release_hold,
     order_ship,
     order_start_picking,
+    order_stop_picking,
 )
 
 __all__ = [
@@ -40,5 +42,7 @@ __all__ = [
     "order_relink_skus",
     "order_release_hold",
     "order_ship",
+    "order_report_short",
     "order_start_picking",
+    "order_stop_picking",
 ]

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from inventory.models import Sku
+from inventory.services import StockLine, stock_release
 from orders.drafts import Recipient
 from orders.events import EventAction, order_event_record
 from orders.models import Order, OrderLine
@@ -202,6 +203,53 @@ def order_flag_exception(*, order: Order | int, reason: str, note: str = "", act
             actor=actor,
             note=note or ExceptionReason(reason).label,
             data={"reason": reason, **(data or {})},
+        )
+    return locked
+
+
+def order_report_short(*, order: Order | int, sku_id: int, quantity: int, note: str, actor=None) -> Order:
+    """The floor found ``quantity`` units of a SKU missing for this order (a short pick): give back
+    that much of the order's reservation (so the warehouse can correct its count) and flag the
+    order for ops (``ExceptionReason.SHORT_PICK``). Only while picking.
+
+    The order can no longer ship as it is (``order_ship`` needs every unit reserved): ops cancel
+    it, or hold and release it, which reserves it again. Locks the order row, then the stock row.
+    """
+    check_note(note)
+    if quantity <= 0:
+        raise OrderActionRefused(_("缺货数量必须大于 0"), code="invalid_quantity")
+    with transaction.atomic():
+        locked = lock_order(order)
+        if locked.status != OrderStatus.PICKING:
+            raise OrderActionRefused(
+                _("订单 %(number)s 当前状态为「%(status)s」，不能登记缺货")
+                % {"number": locked.number, "status": locked.get_status_display()},
+                code="transition_not_allowed",
+            )
+        lines = list(locked.lines.filter(sku_id=sku_id, reserved_quantity__gt=0).order_by("-pk"))
+        if sum(line.reserved_quantity for line in lines) < quantity:
+            raise OrderActionRefused(_("缺货数量超过订单占用数量"), code="invalid_quantity")
+        left, touched, released = quantity, [], {}
+        for line in lines:
+            take = min(left, line.reserved_quantity)
+            if take:
+                line.reserved_quantity -= take
+                released[line.stock_level_id] = released.get(line.stock_level_id, 0) + take
+                touched.append(line)
+                left -= take
+        stock_release(
+            lines=[StockLine(pk, qty) for pk, qty in sorted(released.items())], reference=locked.number, actor=actor
+        )
+        OrderLine.objects.bulk_update(touched, ["reserved_quantity"])
+        locked.exception_reason = ExceptionReason.SHORT_PICK
+        locked.exception_note, locked.exception_at = note, timezone.now()
+        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
+        order_event_record(
+            order=locked,
+            action=EventAction.FLAG_EXCEPTION,
+            actor=actor,
+            note=note or ExceptionReason.SHORT_PICK.label,
+            data={"reason": ExceptionReason.SHORT_PICK, "sku_id": sku_id, "quantity": quantity},
         )
     return locked
 

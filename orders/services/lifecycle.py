@@ -199,6 +199,11 @@ def order_start_picking(*, order: Order | int, actor=None, expected_status: str 
     return _transition(order, EventAction.START_PICKING, expected_status=expected_status, actor=actor, note=note)
 
 
+def order_stop_picking(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
+    """Back to 待拣货 (the wave was cancelled); the stock stays reserved for the next wave."""
+    return _transition(order, EventAction.STOP_PICKING, expected_status=expected_status, actor=actor, note=note)
+
+
 def order_pack(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
     return _transition(order, EventAction.PACK, expected_status=expected_status, actor=actor, note=note)
 

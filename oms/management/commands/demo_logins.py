@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from oms.demo.floor import link_picker
 from oms.roles import (
     API_INTEGRATOR_PERMISSIONS,
     GROUP_LEADER,
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         user.save()
         if login.group is not None:
             user.groups.set([Group.objects.get(name=login.group)])
+        if login.group == PICKER:
+            link_picker(user)  # the floor pages show 杭州仓's tasks
         return user
 
     def _ensure_api_token(self) -> Token:

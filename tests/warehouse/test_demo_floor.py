@@ -1,0 +1,40 @@
+"""The demo: the ``picker`` login has real tasks, and the pretend warehouse leaves them alone."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from oms.demo.floor import ROBOT_USERNAME
+from orders.models import OrderEvent
+from tests.fixtures.ledger import assert_ledger_matches
+from warehouse.models import Box, ScanRecord, Wave, WaveStatus
+from warehouse.selectors import tasks_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_picker_gets_tasks_and_the_robot_ships_through_the_floor(settings):
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", "--orders", "150", "--seed", "11", stdout=StringIO())
+    call_command("demo_logins", stdout=StringIO())
+    picker = get_user_model().objects.get(username="picker")
+    tasks = list(tasks_for(picker))
+    assert tasks and all(wave.warehouse.code == "HZ" and wave.assignee is None for wave in tasks)
+    assert Box.objects.filter(code="3号", length_mm=430).exists()
+
+    call_command("demo_warehouse", "--interval", "0", "--rounds", "5", stdout=StringIO())
+
+    robot = get_user_model().objects.get(username=ROBOT_USERNAME)
+    shipped = OrderEvent.objects.filter(action="ship", actor=robot)
+    assert shipped.exists()
+    assert ScanRecord.objects.filter(actor=robot, step="pick", ok=True).exists()
+    # The waves left for people were not touched by the robot.
+    for wave in tasks:
+        wave.refresh_from_db()
+        assert wave.status == WaveStatus.RELEASED and wave.assignee is None
+        assert not ScanRecord.objects.filter(wave=wave).exists()
+    assert Wave.objects.filter(status=WaveStatus.RELEASED, assignee=None, warehouse__code="HZ").count() >= 2
+    assert_ledger_matches()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from warehouse.printing import views
+
+app_name = "printing"
+
+urlpatterns = [
+    path("sheet/<str:number>.pdf", views.sheet_pdf, name="sheet"),
+    path("sheets.pdf", views.sheets_pdf_view, name="sheets"),
+    path("label/<str:number>.pdf", views.label_pdf, name="label"),
+    path("labels.pdf", views.labels_pdf_view, name="labels"),
+    path("label/<str:number>.html", views.label_html, name="label-html"),
+    path("labels.html", views.labels_html_view, name="labels-html"),
+]

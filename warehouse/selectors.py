@@ -1,0 +1,209 @@
+"""Read helpers for the floor: who works where, tasks, pick lists, progress. Nothing here writes."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+
+from inventory.models import Sku, Warehouse
+from orders.models import Order, OrderLine
+from warehouse.models import (
+    FloorMember,
+    FloorPhoto,
+    FloorSettings,
+    FloorStep,
+    Parcel,
+    PickLine,
+    ScanRecord,
+    Wave,
+    WaveStatus,
+)
+
+#: Waves a picker has work in.
+TASK_STATUSES = [WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.PICKED]
+
+
+def works_everywhere(user) -> bool:
+    """Superusers and holders of ``warehouse.all_warehouses`` (supervisors) act in every warehouse."""
+    return bool(user and user.is_active and (user.is_superuser or user.has_perm("warehouse.all_warehouses")))
+
+
+def warehouses_for(user) -> QuerySet[Warehouse]:
+    """The warehouses ``user`` may see and act in: their ``FloorMember`` links (every warehouse
+    for supervisors and superusers; none for an anonymous or inactive user)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Warehouse.objects.none()
+    if works_everywhere(user):
+        return Warehouse.objects.all()
+    return Warehouse.objects.filter(floor_members__user=user)
+
+
+def warehouses_shown_in_admin(user) -> QuerySet[Warehouse]:
+    """Admin lists (read-only): floor staff see their own warehouses; office staff with no floor
+    link (ops) see every warehouse. Acting still needs ``may_work_in``."""
+    if works_everywhere(user) or not FloorMember.objects.filter(user=user).exists():
+        return Warehouse.objects.all()
+    return warehouses_for(user)
+
+
+def may_work_in(user, warehouse_id: int | None) -> bool:
+    if warehouse_id is None or user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if works_everywhere(user):
+        return True
+    return FloorMember.objects.filter(user=user, warehouse_id=warehouse_id).exists()
+
+
+def floor_settings_for(warehouse_id: int) -> FloorSettings:
+    """The warehouse's settings row, or an unsaved one with the defaults."""
+    found = FloorSettings.objects.filter(warehouse_id=warehouse_id).first()
+    return found or FloorSettings(warehouse_id=warehouse_id)
+
+
+def tasks_for(user) -> QuerySet[Wave]:
+    """我的任务: released or running waves in the user's warehouses, assigned to them or to nobody,
+    most urgent first."""
+    return (
+        Wave.objects.filter(warehouse__in=warehouses_for(user), status__in=TASK_STATUSES)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True))
+        .select_related("warehouse", "assignee")
+        .order_by("released_at", "id")
+    )
+
+
+def wave_for(user, pk: int) -> Wave | None:
+    """The wave if ``user`` may see it (their warehouse), else None (as if it did not exist)."""
+    return Wave.objects.filter(pk=pk, warehouse__in=warehouses_for(user)).select_related("warehouse").first()
+
+
+def pick_list(wave: Wave) -> list[PickLine]:
+    """The wave's lines in walking order, with SKU and bin."""
+    return list(wave.lines.select_related("sku", "bin").order_by("sequence"))
+
+
+def order_for(user, number: str) -> Order | None:
+    """The order with this internal number, if it is in one of the user's warehouses."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return Order.objects.filter(number=number, warehouse__in=warehouses_for(user)).select_related("warehouse").first()
+
+
+def parcel_by_waybill(user, waybill: str) -> Parcel | None:
+    """The parcel a scanned label belongs to, if it is in one of the user's warehouses."""
+    waybill = (waybill or "").strip()
+    if not waybill:
+        return None
+    return (
+        Parcel.objects.filter(waybill=waybill, order__warehouse__in=warehouses_for(user))
+        .select_related("order", "box")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PackLine:
+    sku: Sku
+    needed: int
+    scanned: int
+
+    @property
+    def done(self) -> bool:
+        return self.scanned >= self.needed
+
+
+@dataclass(frozen=True)
+class PackProgress:
+    """What a pack station sees for one order: each SKU, how many are needed and scanned."""
+
+    order: Order
+    lines: list[PackLine]
+
+    @property
+    def complete(self) -> bool:
+        return all(line.done for line in self.lines)
+
+    @property
+    def scanned(self) -> int:
+        return sum(min(line.scanned, line.needed) for line in self.lines)
+
+    @property
+    def needed(self) -> int:
+        return sum(line.needed for line in self.lines)
+
+
+def pack_progress(order: Order) -> PackProgress:
+    needed: dict[int, int] = {}
+    for sku_id, quantity in OrderLine.objects.filter(order=order, sku__isnull=False).values_list("sku_id", "quantity"):
+        needed[sku_id] = needed.get(sku_id, 0) + quantity
+    scanned = dict(
+        ScanRecord.objects.filter(order=order, step=FloorStep.PACK, ok=True, sku__isnull=False)
+        .values("sku")
+        .annotate(n=Sum("quantity"))
+        .values_list("sku", "n")
+    )
+    skus = Sku.objects.in_bulk(list(needed))
+    lines = [PackLine(sku=skus[pk], needed=qty, scanned=scanned.get(pk, 0)) for pk, qty in needed.items()]
+    lines.sort(key=lambda line: line.sku.code)
+    return PackProgress(order=order, lines=lines)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One floor step on an order's page: who, when, what, and whether it was accepted."""
+
+    at: object
+    step: str
+    actor: object
+    ok: bool
+    text: str
+    code: str = ""
+    photo: object = None
+
+
+def order_timeline(order: Order) -> tuple[list[TimelineEntry], Parcel | None]:
+    """Every scan, short pick and photo for the order (and its waves' pick lines for its SKUs),
+    oldest first, with the parcel (box, weights, carrier, waybill)."""
+    wave_ids = list(order.wave_links.values_list("wave_id", flat=True))
+    sku_ids = list(order.lines.exclude(sku=None).values_list("sku_id", flat=True))
+    scans = (
+        ScanRecord.objects.filter(Q(order=order) | Q(wave_id__in=wave_ids, line__sku_id__in=sku_ids, order=None))
+        .select_related("actor", "sku", "wave")
+        .order_by("at", "id")
+    )
+    entries = [
+        TimelineEntry(at=s.at, step=s.get_step_display(), actor=s.actor, ok=s.ok, code=s.code, text=_scan_text(s))
+        for s in scans
+    ]
+    photos = FloorPhoto.objects.filter(Q(order=order) | Q(wave_id__in=wave_ids, order=None)).select_related("actor")
+    entries += [
+        TimelineEntry(at=p.at, step=p.get_step_display(), actor=p.actor, ok=True, text="", photo=p) for p in photos
+    ]
+    entries.sort(key=lambda e: e.at)
+    parcel = Parcel.objects.filter(order=order).select_related("box", "override_by").first()
+    return entries, parcel
+
+
+def _scan_text(scan: ScanRecord) -> str:
+    parts = []
+    if scan.wave_id:
+        parts.append(scan.wave.number)
+    if scan.sku_id:
+        parts.append(f"{scan.sku.code} {scan.sku.name}")
+    if scan.quantity and scan.quantity != 1:
+        parts.append(f"× {scan.quantity}")
+    if scan.message:
+        parts.append(scan.message)
+    elif scan.data.get("slot"):
+        parts.append(f"#{scan.data['slot']}")
+    return " · ".join(parts)
+
+
+def next_line(wave: Wave) -> PickLine | None:
+    """The first line of the walk not done yet (what the pick page shows next)."""
+    return wave.lines.filter(done_at__isnull=True).select_related("sku", "bin").order_by("sequence").first()
+
+
+def pick_progress(wave: Wave) -> tuple[int, int]:
+    """(lines done, lines) for the pick page's "3/12"."""
+    lines = list(wave.lines.values_list("done_at", flat=True))
+    return sum(1 for done in lines if done is not None), len(lines)
