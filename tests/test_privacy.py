@@ -102,3 +102,9 @@ def test_recipient_validation_still_limits_the_phone(make_draft):
     draft = replace(make_draft(), recipient=Recipient(phone="1" * 33, province="浙江省", city="杭州市", street="x"))
     with pytest.raises(DraftInvalid):
         draft.validate()
+
+
+def test_a_virtual_number_pasted_as_printed_finds_its_order(stocked, make_draft, ops_client):
+    order = order_intake(draft=_with_contact(make_draft(), "王**", "17098765432-5678")).order
+    listed = ops_client.get(reverse("admin:orders_order_changelist"), {"q": "17098765432-5678"})
+    assert [o.pk for o in listed.context["cl"].result_list] == [order.pk]
