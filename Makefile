@@ -9,7 +9,7 @@ SIM_PORT ?= 8765
 SIM_URL := http://127.0.0.1:$(SIM_PORT)
 DEMO_LIVE ?= 1
 
-.PHONY: setup run test lint bench-intake bench-hot-sku bench-import bench-webhooks bench-waves messages clean
+.PHONY: setup run test lint bench-intake bench-hot-sku bench-import bench-webhooks bench-waves bench-scan messages clean
 
 $(STAMP): requirements.lock
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -72,6 +72,9 @@ bench-webhooks: setup
 
 bench-waves: setup
 	$(BIN)/python bench/waves.py
+
+bench-scan: setup
+	$(BIN)/python bench/scan.py
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench

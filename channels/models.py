@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from orders.states import GiftKind
@@ -102,6 +103,10 @@ class InboxStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+#: The inbox's constraint that refuses a replayed webhook signature (see ``InboxMessage.Meta``).
+REPLAY_CONSTRAINT = "inbox_webhook_signature_once"
+
+
 class InboxMessage(models.Model):
     """One inbound platform payload, stored raw before anything parses it."""
 
@@ -133,6 +138,17 @@ class InboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "id"], name="inbox_status_idx"),
             models.Index(fields=["channel", "external_id"], name="inbox_channel_ext_idx"),
+        ]
+        constraints = [
+            # A signed webhook request is stored once: the same request sent again (a replay) is
+            # refused. The signature covers its timestamp, which is only accepted within
+            # ``channels.signing.MAX_SKEW``, so "once ever" is "once within the window".
+            models.UniqueConstraint(
+                models.F("channel"),
+                KT("headers__X-OMS-Signature"),
+                condition=models.Q(source="webhook"),
+                name=REPLAY_CONSTRAINT,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ calls a service.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.settings import api_settings
@@ -52,6 +53,15 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("字段错误：字段路径 → 错误信息列表"),
     )
+
+
+#: Answers any operation may give besides its own (for the OpenAPI schema): a malformed request
+#: (a NUL character, see core.middleware), a body over the size limit, too many requests.
+COMMON_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("请求有误（如参数或请求头含 NUL 字符），未写入任何数据")),
+    413: OpenApiResponse(ErrorSerializer, description=_("请求体超过大小上限")),
+    429: OpenApiResponse(ErrorSerializer, description=_("请求过于频繁（限流），请按 Retry-After 头稍后重试")),
+}
 
 
 class ModelPermissions(DjangoModelPermissions):

@@ -3,17 +3,17 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.api_errors import ErrorSerializer, ModelPermissions
+from core.api_errors import COMMON_ERRORS, ErrorSerializer, ModelPermissions
+from core.api_pagination import StrictCursorPagination
+from core.api_views import ApiView
 from inventory.models import StockLevel
 from inventory.selectors import stock_level_list
 
 
-class StockCursorPagination(CursorPagination):
+class StockCursorPagination(StrictCursorPagination):
     ordering = "id"
     page_size = 100
     page_size_query_param = "page_size"
@@ -44,7 +44,7 @@ class StockPageOutput(serializers.Serializer):
     results = StockLevelOutput(many=True)
 
 
-class StockLevelApi(APIView):
+class StockLevelApi(ApiView):
     """Stock per SKU and warehouse (``inventory.view_stocklevel``)."""
 
     queryset = StockLevel.objects.none()  # tells ModelPermissions which model's permissions apply
@@ -60,6 +60,7 @@ class StockLevelApi(APIView):
             OpenApiParameter("page_size", int, description=_("每页条数，默认 100，最多 500")),
         ],
         responses={
+            **COMMON_ERRORS,
             200: StockPageOutput,
             400: ErrorSerializer,
             401: OpenApiResponse(ErrorSerializer, description=_("未登录或令牌无效")),

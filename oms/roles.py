@@ -94,6 +94,8 @@ ROLES: dict[str, tuple[str, ...]] = {
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
             + _FLOOR_SUPERVISOR_PERMISSIONS
             + _crud("warehouse", "carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")
+            # Login locks after failed logins (django-axes): see them, lift them.
+            + ("oms.view_loginlock", "oms.unlock_loginlock")
         )
     ),
     PICKER: (

@@ -1,6 +1,7 @@
 """Settings for the OMS, read from the environment (see docs/CONFIGURATION.md)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "oms",
     "inventory",
     "orders",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters anywhere (400) and oversized API bodies (413) go no further (core/middleware.py).
+    "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oms.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Failed logins counted and locked out (django-axes; oms/logins.py). Last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oms.urls"
@@ -91,6 +97,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out user name or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Brute-force limit on logins (django-axes): after LOGIN_FAILURE_LIMIT failures in a row from one
+# user name, or from one address, that name or address is locked for LOGIN_LOCKOUT_MINUTES (a
+# supervisor can lift it sooner: admin → 登录锁定). A good login resets the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "oms.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "oms.logins.client_address"
+AXES_ENABLE_ADMIN = False  # oms/admin.py shows the locks, in Chinese, with an unlock action
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -108,6 +132,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Uploads (core/uploads.py): no file over UPLOAD_MAX_MB is stored; a ZIP-based file (XLSX) is
+# refused before it is opened if it would expand past UPLOAD_UNZIPPED_MAX_MB, or if a large member
+# is compressed more than UPLOAD_ZIP_MAX_RATIO times (the mark of a zip bomb).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1024 * 1024
+UPLOAD_UNZIPPED_MAX_BYTES = env_int("UPLOAD_UNZIPPED_MAX_MB", 200) * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = env_int("UPLOAD_ZIP_MAX_RATIO", 100)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -124,16 +159,41 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+#: Behind our own reverse proxy (nginx…): trust its X-Forwarded-Proto, and take the client address
+#: from the X-Forwarded-For entry it adds (login locks, API rate limits).
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+#: Paths whose refusals (core/middleware.py) are the API's JSON errors.
+API_PATH_PREFIX = "/api/"
+
+# Counters every web process must share (API rate limits): the database, in the table the
+# migration oms/0005 creates. Everything else caches per process, as before.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "oms_shared_cache"},
+}
+
+# API rate limits (see core/api_throttles.py): requests per token, requests without credentials
+# per address, wrong tokens per address. "N/s", "N/min", "N/hour" or "N/day".
+API_THROTTLE_RATES = {
+    "token": env_str("API_RATE_PER_TOKEN", "3000/min"),
+    "anonymous": env_str("API_RATE_ANONYMOUS", "60/min"),
+    "failed_token": env_str("API_RATE_FAILED_TOKENS", "20/min"),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api_throttles.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["core.api_parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api_throttles.TokenRateThrottle", "core.api_throttles.AnonymousRateThrottle"],
+    # The client address for rate limits: REMOTE_ADDR, or the proxy's X-Forwarded-For entry.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("channels/", include("channels.urls")),
     path("floor/print/", include("warehouse.printing.urls")),
+    path("floor/", include("warehouse.urls")),
     *api_v1,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

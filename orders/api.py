@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.api_errors import ApiError, Conflict, ErrorSerializer, ModelPermissions, NotFound
+from core.api_errors import COMMON_ERRORS, ApiError, Conflict, ErrorSerializer, ModelPermissions, NotFound
+from core.api_pagination import StrictCursorPagination
+from core.api_parsers import JSONParser
+from core.api_views import ApiView
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -34,7 +34,7 @@ from orders.services import order_intake
 TAG = "orders"
 
 
-class OrderCursorPagination(CursorPagination):
+class OrderCursorPagination(StrictCursorPagination):
     ordering = "-id"
     page_size = 50
     page_size_query_param = "page_size"
@@ -54,6 +54,7 @@ def _output_context(request: Request, **extra) -> dict:
 
 
 _AUTH_ERRORS = {
+    **COMMON_ERRORS,
     401: OpenApiResponse(ErrorSerializer, description=gettext_lazy("未登录或令牌无效")),
     403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("没有所需权限")),
 }
@@ -62,7 +63,7 @@ _INTAKE_EXAMPLE = OpenApiExample(
     "taobao",
     request_only=True,
     value={
-        "channel": "tb-main",
+        "channel": "taobao",
         "external_id": "T202611220001",
         "recipient": {
             "name": "王小明",
@@ -72,7 +73,7 @@ _INTAKE_EXAMPLE = OpenApiExample(
             "district": "西湖区",
             "street": "文三路 90 号",
         },
-        "lines": [{"sku_code": "A001", "quantity": 2, "unit_price": "19.90", "title": "测试商品1"}],
+        "lines": [{"sku_code": "HJ006-01", "quantity": 2, "unit_price": "79.00", "title": "304不锈钢保温杯 500ml 象牙白"}],
         "paid": True,
         "placed_at": "2026-11-22T10:00:00+08:00",
         "paid_at": "2026-11-22T10:01:00+08:00",
@@ -82,7 +83,7 @@ _INTAKE_EXAMPLE = OpenApiExample(
 )
 
 
-class OrderListCreateApi(APIView):
+class OrderListCreateApi(ApiView):
     """``GET`` lists orders (``orders.view_order``); ``POST`` takes one in (``orders.add_order``)."""
 
     queryset = Order.objects.none()  # tells ModelPermissions which model's permissions apply
@@ -99,7 +100,7 @@ class OrderListCreateApi(APIView):
             OpenApiParameter("cursor", str, description=gettext_lazy("翻页游标，取自 next / previous")),
             OpenApiParameter("page_size", int, description=gettext_lazy("每页条数，默认 50，最多 200")),
         ],
-        responses={200: OrderPageOutput, 400: ErrorSerializer, **_AUTH_ERRORS},
+        responses={200: OrderPageOutput, **_AUTH_ERRORS, 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         filters = OrderListFilter(data=request.query_params.dict())
@@ -130,6 +131,7 @@ class OrderListCreateApi(APIView):
         request=OrderIntakeInput,
         examples=[_INTAKE_EXAMPLE],
         responses={
+            **_AUTH_ERRORS,
             201: OpenApiResponse(OrderIntakeOutput, description=gettext_lazy("新建的订单")),
             200: OpenApiResponse(OrderIntakeOutput, description=gettext_lazy("此前已接收过：返回已有订单")),
             400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("请求数据有误，未写入任何数据")),
@@ -137,7 +139,6 @@ class OrderListCreateApi(APIView):
                 ErrorSerializer, description=gettext_lazy("Idempotency-Key 已用于不同的请求或仍在处理中")
             ),
             415: OpenApiResponse(ErrorSerializer, description=gettext_lazy("请求体必须是 application/json")),
-            **_AUTH_ERRORS,
         },
     )
     def post(self, request: Request) -> Response:
@@ -155,7 +156,7 @@ class OrderListCreateApi(APIView):
         return Response(OrderIntakeOutput(order, context=context).data, status=201 if result.created else 200)
 
 
-class OrderDetailApi(APIView):
+class OrderDetailApi(ApiView):
     """One order by its internal number or a platform order number (``orders.view_order``)."""
 
     queryset = Order.objects.none()
@@ -181,12 +182,12 @@ class OrderDetailApi(APIView):
             ),
         ],
         responses={
+            **_AUTH_ERRORS,
             200: OrderDetailOutput,
             404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("找不到订单")),
             409: OpenApiResponse(
                 AmbiguousNumberError, description=gettext_lazy("平台订单号在多个渠道都有订单")
             ),
-            **_AUTH_ERRORS,
         },
     )
     def get(self, request: Request, number: str) -> Response:

@@ -6,11 +6,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.masking import normalize_phone
 from orders.models import Order, OrderLine, OrderSource
 from orders.states import GiftKind
 
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
+#: The largest amount a money column holds (``DecimalField(max_digits=12, decimal_places=2)``):
+#: every price, every total the order stores, and anything computed from them.
+MAX_MONEY = Decimal("9999999999.99")
 
 
 def _column(model, name: str) -> int:
@@ -100,12 +104,24 @@ class OrderDraft:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
 
     def normalized(self) -> "OrderDraft":
-        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order);
-        the draft itself when they are trimmed already (imports hand over thousands)."""
-        if all(_is_trimmed(v) for v in (self.channel, self.external_id, *(line.sku_code for line in self.lines))):
+        """The same draft with the identifiers trimmed (a platform's " 123" and "123" are one order)
+        and the phone as we store it (full-width digits made ASCII, see ``core.masking``); the draft
+        itself when it is so already (imports hand over thousands)."""
+        phone = self.recipient.phone
+        plain_phone = phone if not isinstance(phone, str) or phone.isascii() and phone == phone.strip() else None
+        if plain_phone is not None and all(
+            _is_trimmed(v) for v in (self.channel, self.external_id, *(line.sku_code for line in self.lines))
+        ):
             return self
         lines = tuple(replace(line, sku_code=_trimmed(line.sku_code)) for line in self.lines)
-        return replace(self, channel=_trimmed(self.channel), external_id=_trimmed(self.external_id), lines=lines)
+        recipient = self.recipient if plain_phone is not None else replace(self.recipient, phone=normalize_phone(phone))
+        return replace(
+            self,
+            channel=_trimmed(self.channel),
+            external_id=_trimmed(self.external_id),
+            lines=lines,
+            recipient=recipient,
+        )
 
     def validate(self) -> None:
         """Raise ``DraftInvalid`` listing every malformed field. Writes nothing."""
@@ -132,16 +148,18 @@ class OrderDraft:
             elif line.quantity > MAX_QUANTITY:
                 errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
             if not _is_money(line.unit_price):
-                errors[f"lines[{i}].unit_price"] = _("单价必须是不小于 0 的金额")
+                errors[f"lines[{i}].unit_price"] = _money_error(line.unit_price, _("单价必须是不小于 0 的金额"))
             if line.gift not in GiftKind.values:
                 errors[f"lines[{i}].gift"] = _("未知的赠品类型")
         for name in ("shipping_fee", "discount_amount"):
             if not _is_money(getattr(self, name)):
-                errors[name] = _("金额必须是不小于 0 的数字")
+                errors[name] = _money_error(getattr(self, name), _("金额必须是不小于 0 的数字"))
         if self.paid_amount is not None and not _is_money(self.paid_amount):
-            errors["paid_amount"] = _("金额必须是不小于 0 的数字")
+            errors["paid_amount"] = _money_error(self.paid_amount, _("金额必须是不小于 0 的数字"))
         if self.import_job_id is not None and (isinstance(self.import_job_id, bool) or not isinstance(self.import_job_id, int)):
             errors["import_job_id"] = _("导入编号必须是整数")
+        if not errors:
+            errors.update(self._total_errors())
         if self.priority not in (0, 1, 2):
             errors["priority"] = _("优先级只能是 0、1、2")
         for name in ("placed_at", "paid_at", "promised_ship_at"):
@@ -157,6 +175,19 @@ class OrderDraft:
             raise DraftInvalid(errors)
 
 
+    def _total_errors(self) -> dict[str, str]:
+        """The totals the order will store must fit its columns too: goods (sum of the lines) and
+        the paid amount computed from it (goods + shipping − discount) when none is given."""
+        too_big = _("订单金额合计 %(amount)s 超过上限 %(max)s")
+        goods = self.goods_amount
+        if goods > MAX_MONEY:
+            return {"goods_amount": too_big % {"amount": goods, "max": MAX_MONEY}}
+        if self.paid_amount is None and goods + self.shipping_fee - self.discount_amount > MAX_MONEY:
+            paid = goods + self.shipping_fee - self.discount_amount
+            return {"paid_amount": too_big % {"amount": paid, "max": MAX_MONEY}}
+        return {}
+
+
 def _is_trimmed(value) -> bool:
     return not isinstance(value, str) or value == value.strip()
 
@@ -169,8 +200,13 @@ def _is_money(value) -> bool:
     if not isinstance(value, Decimal):
         return False
     try:
-        return value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01")) and value < Decimal(
-            "10000000000"
-        )
+        return value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01")) and value <= MAX_MONEY
     except InvalidOperation:
         return False
+
+
+def _money_error(value, message: str) -> str:
+    """``message``, or that the amount is over the limit when that is what is wrong with it."""
+    if isinstance(value, Decimal) and value.is_finite() and value > MAX_MONEY:
+        return _("金额不能超过 %(max)s") % {"max": MAX_MONEY}
+    return message

@@ -35,9 +35,9 @@ class EventAction(models.TextChoices):
     CHANGE_ADDRESS = "change_address", _("修改地址")
     FLAG_EXCEPTION = "flag_exception", _("标记异常")
     CLEAR_EXCEPTION = "clear_exception", _("处理异常")
-    CARRIER_CHANGE = "carrier_change", _("改派快递")
-    WAYBILL_ISSUE = "waybill_issue", _("出面单")
-    WAYBILL_VOID = "waybill_void", _("作废面单")
+    CARRIER_CHANGE = "carrier_change", _("更换快递")
+    WAYBILL_ISSUE = "waybill_issue", _("取运单号")
+    WAYBILL_VOID = "waybill_void", _("作废运单")
 
 
 def order_event(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from core.masking import mask_phone
 from orders.privacy import PhonePrivacy
 from orders.states import (
     BEFORE_PACKING,
@@ -28,7 +29,8 @@ class Customer(models.Model):
         verbose_name_plural = _("客户")
 
     def __str__(self) -> str:
-        return self.name or self.phone
+        # Shown in page titles and breadcrumbs to everyone who may open the customer: never the full phone.
+        return self.name or mask_phone(self.phone)
 
 
 class Priority(models.IntegerChoices):

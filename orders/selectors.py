@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from core.masking import normalize_phone
 from core.sql import slices
 from inventory.models import StockLevel
 from orders.events import EventAction
@@ -90,7 +91,7 @@ def order_list(
     if warehouse:
         queryset = queryset.filter(warehouse__code=warehouse)
     if phone:
-        queryset = queryset.filter(phone=phone)
+        queryset = queryset.filter(phone=normalize_phone(phone))
     if created_since:
         queryset = queryset.filter(created_at__gte=created_since)
     if updated_since:
@@ -123,6 +124,17 @@ def exception_flagged_before(order: Order, reason: str, **data) -> bool:
     for key, value in data.items():
         events = events.filter(**{f"data__{key}": value})
     return events.exists()
+
+
+def latest_exception_data(order: Order) -> dict:
+    """The data of the order's latest exception flag ({} without one)."""
+    data = (
+        OrderEvent.objects.filter(order=order, action=EventAction.FLAG_EXCEPTION)
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return data if isinstance(data, dict) else {}
 
 
 def last_event_id() -> int:

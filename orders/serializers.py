@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.masking import mask_phone, mask_street
+from core.masking import mask_phone, mask_phones_in_text, mask_street
 from orders.drafts import MAX_LINES, DraftLine, OrderDraft, Recipient
 from orders.models import Priority
 from orders.states import OrderStatus
@@ -162,6 +162,12 @@ class OrderEventOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     note = serializers.CharField()
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_pii"):
+            data["note"] = mask_phones_in_text(data["note"])
+        return data
+
 
 class OrderOutput(serializers.Serializer):
     number = serializers.CharField(help_text=_("内部订单号"))
@@ -190,6 +196,16 @@ class OrderOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     lines = OrderLineOutput(many=True)
     sources = OrderSourceOutput(many=True, help_text=_("平台订单号（合并后可有多个）"))
+
+    #: Free text that may carry a phone (a buyer writes "到了打 138…"): masked like the recipient's.
+    NOTES = ("buyer_note", "seller_note", "hold_note")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_pii"):
+            for name in self.NOTES:
+                data[name] = mask_phones_in_text(data[name])
+        return data
 
 
 class OrderDetailOutput(OrderOutput):

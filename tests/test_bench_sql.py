@@ -18,6 +18,7 @@ RAW_WRITES = {
                   "inventory_stockmovement"],
     "webhook_raw.py": ["channels_inboxmessage"],
     "hot_sku.py": ["inventory_stockmovement"],
+    "scan_raw.py": ["warehouse_scanrecord"],
     "waves.py": ["warehouse_wave", "warehouse_waveorder", "warehouse_pickline"],
 }
 

@@ -77,14 +77,14 @@ def test_logging_in_at_the_front_door_routes_by_role(client, ops_member, leader_
 
 
 def test_a_non_staff_account_at_the_back_office_is_told_where_to_go(client, picker_member, leader_member):
-    for member in (picker_member, leader_member):
+    for member, where in ((picker_member, "/floor/login/"), (leader_member, "/login/")):
         _with_password(member)
         response = client.post(
             reverse("admin:login"), {"username": member.username, "password": PASSWORD, "next": "/admin/"}
         )
         page = response.content.decode()
         assert response.status_code == 200
-        assert "没有管理后台权限" in page and "密码是对的" in page and 'href="/login/"' in page
+        assert "没有管理后台权限" in page and "密码是对的" in page and f'href="{where}"' in page
         assert "请输入一个正确的" not in page  # not "wrong password"
     wrong = client.post(reverse("admin:login"), {"username": picker_member.username, "password": "nope"})
     assert "没有管理后台权限" not in wrong.content.decode()

@@ -8,7 +8,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from orders.events import EventAction
 from orders.models import OrderEvent
 
-BEFORE_TYPED_EVENTS = [("orders", "0003_order_exception")]
+BEFORE_TYPED_EVENTS = [("orders", "0004_exception_short_pick")]
 ACTIONS_ON_FILE = ["created", "approve", "ship", "flag_exception", "a_retired_action"]
 
 
@@ -17,7 +17,7 @@ def test_typed_event_actions_keep_the_event_log_of_a_database_holding_orders():
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     executor.migrate(BEFORE_TYPED_EVENTS)
-    assert ("orders", "0004_orderevent_action_choices") not in MigrationRecorder(connection).applied_migrations()
+    assert ("orders", "0005_orderevent_action_choices") not in MigrationRecorder(connection).applied_migrations()
     # Every other app as it is now, orders before the change.
     old = executor.loader.project_state([n for n in latest if n[0] != "orders"] + BEFORE_TYPED_EVENTS).apps
     channel = old.get_model("channels", "Channel").objects.create(code="tb-old", name="老店", platform="taobao")

@@ -42,6 +42,7 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
       for model in ("box", "floormember", "floorsettings")),
     *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
       for model in ("carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")),
+    "oms.view_loginlock", "oms.unlock_loginlock",
 }
 
 
@@ -126,7 +127,8 @@ def test_demo_logins_makes_one_login_per_role_and_an_api_token(db, settings, cap
     assert User.objects.get(username="api").has_perm("orders.view_order")
     for text in ("admin-demo-123", "leader-demo-123", "http://127.0.0.1:8000/admin/", token.key, "curl", "/api/v1/orders"):
         assert text in first
-    assert "http://127.0.0.1:8000/login/" in first  # the picker and the leader start at the front door
+    assert "http://127.0.0.1:8000/floor/login/" in first, "the picker logs in on the floor's own page"
+    assert "http://127.0.0.1:8000/login/" in first  # the leader starts at the front door
     assert first == second
 
 

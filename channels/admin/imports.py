@@ -19,6 +19,7 @@ from channels.imports.template import template_csv, template_xlsx
 from channels.models import Channel, ImportJob, ImportStatus
 from channels.selectors import import_job_orders
 from channels.services.imports import import_check, import_create, import_start
+from core.uploads import size_refusal
 
 #: Files up to this size (both together) are previewed in the upload request; bigger ones in the
 #: background, so that no request waits on a 100,000-row file.
@@ -30,6 +31,9 @@ def _size(data: dict) -> int:
 
 
 class UploadForm(forms.Form):
+    """``refused_uploads`` (field → file name): files the upload handler dropped for their size
+    (``core.uploads.SizeLimitUploadHandler``); the form says so instead of "required"."""
+
     channel = forms.ModelChoiceField(
         label=gettext_lazy("渠道"),
         queryset=Channel.objects.filter(active=True),
@@ -45,8 +49,17 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("仅淘宝/天猫：订单报表和宝贝报表一起上传"),
     )
 
+    def __init__(self, *args, refused_uploads=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused_uploads = refused_uploads or {}
+        for name, file_name in self.refused_uploads.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = size_refusal(file_name)
+
     def clean(self):
         data = super().clean()
+        if self.refused_uploads.get("extra_file"):
+            raise forms.ValidationError(size_refusal(self.refused_uploads["extra_file"]))
         if data.get("channel") and data.get("file"):
             try:
                 import_check(channel=data["channel"], file=data["file"], extra_file=data.get("extra_file"))
@@ -107,7 +120,9 @@ class ImportJobAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(
+            request.POST or None, request.FILES or None, refused_uploads=getattr(request, "refused_uploads", None)
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 job = import_create(

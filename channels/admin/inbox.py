@@ -2,7 +2,6 @@
 failed or ignored ones (``channels.replay_inboxmessage``) through ``inbox_replay``."""
 
 import json
-import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,8 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from channels.models import InboxMessage, InboxStatus
 from channels.services.inbox import REPLAYABLE, InboxReplayRefused, inbox_replay
+from core.admin_mixins import DeclaredFiltersOnlyMixin
 from core.admin_paginator import EstimatedCountPaginator
-from core.masking import mask_phone
+from core.masking import mask_phones_in_text
 from orders.admin.display import can_view_pii, local_time
 
 STATUS_COLOURS = {
@@ -28,19 +28,19 @@ STATUS_COLOURS = {
 }
 #: One replay action handles at most this many messages (each is processed there and then).
 MAX_REPLAY = 200
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def pretty_body(body: str) -> str:
-    """The body as indented JSON when it is JSON (Chinese kept readable), else as received."""
+    """The body as indented JSON when it is JSON (Chinese kept readable), else as received: any
+    stored body can be shown, however deeply nested (``RecursionError``) or broken."""
     try:
         return json.dumps(json.loads(body), ensure_ascii=False, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body
 
 
 @admin.register(InboxMessage)
-class InboxMessageAdmin(admin.ModelAdmin):
+class InboxMessageAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id", "channel", "source", "status_badge", "external_id", "received_local", "attempts", "error_excerpt",
     )
@@ -56,7 +56,7 @@ class InboxMessageAdmin(admin.ModelAdmin):
     change_form_template = "admin/channels/inboxmessage/change_form.html"
 
     def get_fieldsets(self, request, obj=None):
-        # Mobile numbers in the body are masked for viewers without the PII right.
+        # Phones in the body (every format, see core.masking) are masked for viewers without the PII right.
         body = "body_pretty" if can_view_pii(request.user) else "body_masked"
         return (
             (None, {"fields": (
@@ -124,7 +124,7 @@ class InboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("原始内容"))
     def body_masked(self, message):
-        text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), pretty_body(message.body))
+        text = mask_phones_in_text(pretty_body(message.body))
         return format_html('<pre class="oms-raw-body">{}</pre><p class="help">{}</p>', text, _("手机号已隐藏"))
 
     @admin.display(description=gettext_lazy("请求头"))

@@ -53,6 +53,9 @@ def format_label(code: str) -> str:
 
 #: How many non-empty rows at the top may precede the header (a title line, a date range…).
 _HEADER_SEARCH = 5
+#: The header is looked for in this many rows at most, empty ones included: recognising a file
+#: reads its top, never the whole file (a sheet of a million empty rows is refused at once).
+HEADER_ROWS = 50
 
 
 @dataclass
@@ -70,7 +73,7 @@ class _Sheet:
 
 def _sheet(file) -> _Sheet:
     seen = 0
-    for number, row in read_rows(file):
+    for number, row in read_rows(file, max_row=HEADER_ROWS):
         keys = {cells.header_key(cell) for cell in row}
         for fmt in FORMATS:
             if fmt.matches(keys):
@@ -85,7 +88,7 @@ def _sheet(file) -> _Sheet:
         if seen >= _HEADER_SEARCH:
             break
     if not seen:
-        raise FileUnreadable(_("文件里没有任何内容"))
+        raise FileUnreadable(_("文件的前 %(n)d 行里没有任何内容（表头应在文件顶部）") % {"n": HEADER_ROWS})
     raise FileUnreadable(
         _("无法识别表头：不是淘宝/天猫、拼多多、抖店、京东的订单导出，也不是本系统的导入模板")
     )

@@ -1,13 +1,11 @@
 """Our own template: for JD and any platform whose export we do not read, or orders typed by hand.
 One row per item; the order-level columns are read from each order's first row."""
 
-import csv
-import io
-
 from django.utils.translation import gettext_lazy as _
 
 from channels.connectors.base import PlatformStatus as S
 from channels.imports.formats import ExportFormat
+from core.downloads import csv_bytes, xlsx_bytes
 
 HEADER = (
     "平台订单号",
@@ -88,25 +86,9 @@ FORMAT = ExportFormat(
 
 def template_csv() -> bytes:
     """The template as CSV (UTF-8 with BOM, so Excel opens it right): header and one example row."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerow(EXAMPLE)
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes([HEADER, EXAMPLE])
 
 
 def template_xlsx() -> bytes:
     """The template as XLSX, every column stored as text so long order numbers keep their digits."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "orders"
-    sheet.append(HEADER)
-    sheet.append(EXAMPLE)
-    for column in sheet.iter_cols(min_row=1, max_row=2):
-        for cell in column:
-            cell.number_format = "@"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([HEADER, EXAMPLE], title="orders", text=True)

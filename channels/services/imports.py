@@ -28,6 +28,7 @@ from channels.connectors.base import PlatformStatus
 from channels.imports import Export, FileUnreadable, ImportedOrder, RowProblem, open_export
 from channels.models import Channel, ImportJob, ImportStatus
 from channels.services.skus import apply_mapping, mapped_codes
+from core.uploads import UploadRefused, check_size
 from orders.drafts import DraftInvalid
 from orders.selectors import taken_orders
 from orders.services.batch import order_intake_batch
@@ -45,7 +46,14 @@ __all__ = ["FileUnreadable", "import_create", "import_preview", "import_run", "i
 
 
 def import_check(*, channel: Channel, file, extra_file=None) -> Export:
-    """The recognised export, or ``FileUnreadable`` saying why not. Reads only the header rows."""
+    """The recognised export, or ``FileUnreadable`` saying why not: a file over the upload limit
+    (``core.uploads``), unreadable, or not recognised. Reads only the header rows."""
+    for upload in (file, extra_file):
+        if upload is not None:
+            try:
+                check_size(upload)
+            except UploadRefused as exc:
+                raise FileUnreadable(exc.message) from exc
     return open_export(file, extra_file, platform=channel.platform)
 
 
@@ -105,9 +113,14 @@ def _classify(imported: ImportedOrder, tally: _Tally) -> ImportedOrder | None:
 
 def _open(job: ImportJob) -> tuple[Export, list]:
     files = [job.file.open("rb")]
-    if job.extra_file:
-        files.append(job.extra_file.open("rb"))
-    return open_export(files[0], files[1] if len(files) > 1 else None, platform=job.channel.platform), files
+    try:
+        if job.extra_file:
+            files.append(job.extra_file.open("rb"))
+        return open_export(files[0], files[1] if len(files) > 1 else None, platform=job.channel.platform), files
+    except BaseException:
+        for f in files:
+            f.close()
+        raise
 
 
 def _chunks(
@@ -169,7 +182,10 @@ def import_preview(job: ImportJob) -> ImportJob:
     """Count what an import of ``job`` would do, without writing any order."""
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED):
         return job
-    export, files = _open(job)
+    try:
+        export, files = _open(job)
+    except FileUnreadable as exc:
+        return _fail(job, str(exc))
     new = duplicate = invalid = skipped = rows = 0
     problems: list[dict] = []
     try:
@@ -252,9 +268,10 @@ def import_run(job_id: int, *, budget_s: float | None = None) -> ImportJob:
                 f.close()
     except FileUnreadable as exc:
         return _fail(job, str(exc))
-    except Exception as exc:
+    except Exception:
+        # The exception's own text (a database error, a stack detail) is for the log, not for people.
         log.exception("import %s failed", job.pk)
-        _fail(job, _("导入中断：%(error)s。已导入的订单保留，重新运行会从中断处继续") % {"error": exc})
+        _fail(job, _("导入中断（系统错误，已记录日志）。已导入的订单保留，重新运行会从中断处继续"))
         raise
     job.refresh_from_db()
     job.status = ImportStatus.DONE

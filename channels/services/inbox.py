@@ -81,7 +81,9 @@ def inbox_process(message_id: int) -> InboxMessage:
         payload = json.loads(message.body)
         if not isinstance(payload, dict):
             raise PayloadInvalid(_("内容不是一个订单对象"))
-    except (ValueError, PayloadInvalid) as exc:
+    except (ValueError, RecursionError, PayloadInvalid) as exc:
+        # Whatever the body is, a body that cannot be read fails now, with a reason: RecursionError
+        # (nesting deeper than the parser goes) is no ValueError and would leave it pending.
         return _finish(message, InboxStatus.FAILED, error=_parse_error(exc, message.channel))
     try:
         parsed = connector.parse(payload, channel_code=message.channel.code)
@@ -206,4 +208,6 @@ def _parse_error(exc: Exception, channel: Channel) -> str:
         return _("平台 %(platform)s 没有对接程序") % {"platform": channel.get_platform_display()}
     if isinstance(exc, PayloadInvalid):
         return str(exc)
+    if isinstance(exc, RecursionError):
+        return _("内容嵌套层数过多，无法读取")
     return _("内容不是合法的 JSON：%(error)s") % {"error": exc}

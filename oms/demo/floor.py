@@ -190,6 +190,11 @@ class FloorRobot:
                     waiting = wave_build(warehouse=warehouse, actor=self.robot, **WAVE_LIMITS)
             if not waiting:
                 continue
+            # The robot keeps one wave of its own going (so the demo always ships), then tops up
+            # the released waves nobody has taken yet for the people of this warehouse.
+            if not self._waves(WaveStatus.RELEASED, WaveStatus.PICKING, warehouse=warehouse):
+                wave = wave_release(wave=waiting.pop(0), actor=self.robot, assignee=self.robot)
+                self.write(f"{wave.number}: {wave.order_count} 单 / {wave.unit_count} 件")
             if _people_work_in(warehouse.pk):
                 for_people = Wave.objects.filter(
                     warehouse=warehouse, status=WaveStatus.RELEASED, assignee__isnull=True
@@ -197,9 +202,6 @@ class FloorRobot:
                 while for_people < LEFT_FOR_PEOPLE and waiting:
                     wave_release(wave=waiting.pop(0), actor=self.robot)
                     for_people += 1
-            if waiting and not self._waves(WaveStatus.RELEASED, WaveStatus.PICKING, warehouse=warehouse):
-                wave = wave_release(wave=waiting[0], actor=self.robot, assignee=self.robot)
-                self.write(f"{wave.number}: {wave.order_count} 单 / {wave.unit_count} 件")
 
     def _waves(self, *statuses, warehouse=None) -> list[Wave]:
         waves = Wave.objects.filter(assignee=self.robot, status__in=statuses)

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.masking import mask_phone, mask_street
+from core.masking import mask_phone, mask_phones_in_text, mask_street
 from orders.privacy import PhonePrivacy
 from orders.states import STATUS_COLOURS, OrderStatus
 
@@ -74,6 +74,12 @@ def privacy_badge(order):
         % {"kind": order.get_phone_privacy_display()},
         _("隐私号"),
     )
+
+
+def note_for(text: str, *, full: bool) -> str:
+    """A free-text note (buyer's message, hold or exception note, event note) with any phone in it
+    masked for viewers without ``orders.view_pii``."""
+    return text if full else mask_phones_in_text(text)
 
 
 def address_for(order, *, full: bool) -> str:

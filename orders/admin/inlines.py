@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from orders.admin.display import local_time, status_badge
+from orders.admin.display import can_view_pii, local_time, note_for, status_badge
 from orders.models import OrderEvent, OrderLine, OrderSource
 from orders.states import OrderStatus
 
@@ -76,10 +76,20 @@ class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = _("订单日志")
     fields = ("at_local", "action_label", "transition", "actor_name", "note")
-    readonly_fields = fields
+    readonly_fields = (*fields, "note_masked")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor").order_by("at", "id")
+
+    def get_fields(self, request, obj=None):
+        """Phones in a note are masked for viewers without ``orders.view_pii``."""
+        if can_view_pii(request.user):
+            return self.fields
+        return tuple("note_masked" if name == "note" else name for name in self.fields)
+
+    @admin.display(description=_("说明"))
+    def note_masked(self, event):
+        return note_for(event.note, full=False)
 
     @admin.display(description=_("时间（北京时间）"))
     def at_local(self, event):

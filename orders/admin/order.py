@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from core.admin_mixins import DeclaredFiltersOnlyMixin
 from core.admin_paginator import EstimatedCountPaginator
 from orders.admin.actions import ACTIONS, MAX_BATCH, OrderAction, run_action
 from orders.admin.display import (
@@ -25,6 +26,7 @@ from orders.admin.display import (
     address_for,
     can_view_pii,
     local_time,
+    note_for,
     phone_cell,
     recipient_cell,
     status_badge,
@@ -33,6 +35,7 @@ from orders.admin.display import (
 from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter, ShortSkuFilter
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.panels import render_order_panels
+from orders.admin.privacy import PrivacyColumnsMixin
 from orders.admin.search import search_orders
 from orders.admin.shortages import ShortagesMixin
 from orders.models import Order
@@ -75,7 +78,7 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
+class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
@@ -104,9 +107,9 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
     readonly_fields = (
         "number", "status_display", "channel", "platform_numbers", "placed_at_local", "paid_at_local",
         "priority", "promised_ship_at_local", "recipient_name", "phone_full", "phone_masked", "address_full",
-        "address_masked", "buyer_note", "seller_note", "goods_amount", "shipping_fee", "discount_amount",
-        "paid_amount_display", "warehouse", "reservation_summary", "carrier", "tracking_number",
-        "exception_display",
+        "address_masked", "buyer_note", "seller_note", "buyer_note_masked", "seller_note_masked", "goods_amount",
+        "shipping_fee", "discount_amount", "paid_amount_display", "warehouse", "reservation_summary", "carrier",
+        "tracking_number", "exception_display", "exception_display_full", "status_display_full",
     )
 
     # ---- permissions: read-only pages; actions by their own permissions ----
@@ -149,7 +152,7 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
         # (the street is on the order page); on a phone the CSS keeps number, status, buyer, amount.
         return (
             "number",
-            "status_column",
+            "status_column_full" if full else "status_column",
             "channel_column",
             "recipient_full" if full else "recipient_masked",
             "paid_amount",
@@ -167,32 +170,34 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
         return search_orders(queryset, search_term), False
 
     @admin.display(description=gettext_lazy("状态"), ordering="status")
-    def status_column(self, order):
+    def status_column(self, order, *, full: bool = False):
         detail = order.get_hold_reason_display() if order.status == OrderStatus.ON_HOLD else ""
         badge = status_badge(order.status, detail, stacked=True)
         if order.exception_reason:
             return format_html(
                 '{}<br><span class="oms-badge oms-exception" title="{}">{}</span><br>'
                 '<span class="oms-badge-detail">{}</span>',
-                badge, order.exception_note, _("异常"), order.get_exception_reason_display(),
+                badge, note_for(order.exception_note, full=full), _("异常"), order.get_exception_reason_display(),
             )
         return badge
 
     @admin.display(description=gettext_lazy("异常"))
-    def exception_display(self, order):
+    def exception_display(self, order, *, full: bool = False):
         if not order.exception_reason:
             return EMPTY
         return format_html(
             '<span class="oms-badge oms-exception">{}</span> <span class="oms-badge-detail">{}</span> '
             '<span class="oms-sub">{}</span>',
-            order.get_exception_reason_display(), order.exception_note, local_time(order.exception_at),
+            order.get_exception_reason_display(), note_for(order.exception_note, full=full),
+            local_time(order.exception_at),
         )
 
     @admin.display(description=gettext_lazy("状态"))
-    def status_display(self, order):
+    def status_display(self, order, *, full: bool = False):
         detail = ""
         if order.status == OrderStatus.ON_HOLD:
-            detail = " · ".join(part for part in (order.get_hold_reason_display(), order.hold_note) if part)
+            note = note_for(order.hold_note, full=full)
+            detail = " · ".join(part for part in (order.get_hold_reason_display(), note) if part)
         return status_badge(order.status, detail)
 
     @admin.display(description=gettext_lazy("平台订单号"))
@@ -275,7 +280,7 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
                 None,
                 {
                     "fields": [
-                        ("number", "status_display"),
+                        ("number", "status_display_full" if full else "status_display"),
                         ("channel", "platform_numbers"),
                         ("placed_at_local", "paid_at_local"),
                         ("priority", "promised_ship_at_local"),
@@ -288,7 +293,7 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
                     "fields": [
                         ("recipient_name", "phone_full" if full else "phone_masked"),
                         "address_full" if full else "address_masked",
-                        ("buyer_note", "seller_note"),
+                        ("buyer_note", "seller_note") if full else ("buyer_note_masked", "seller_note_masked"),
                     ]
                 },
             ),
@@ -296,7 +301,11 @@ class OrderAdmin(ShortagesMixin, admin.ModelAdmin):
                 _("发货"),
                 {"fields": [("warehouse", "reservation_summary"), ("carrier", "tracking_number")]},
             ),
-            *([(_("异常"), {"fields": ["exception_display"]})] if obj is not None and obj.exception_reason else []),
+            *(
+                [(_("异常"), {"fields": ["exception_display_full" if full else "exception_display"]})]
+                if obj is not None and obj.exception_reason
+                else []
+            ),
             (
                 _("金额"),
                 {"fields": [("goods_amount", "shipping_fee"), ("discount_amount", "paid_amount_display")]},

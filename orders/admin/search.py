@@ -1,6 +1,7 @@
 """Find orders by any number people quote: internal, platform, tracking, or the exact phone."""
 
 import re
+import unicodedata
 
 from django.db.models import QuerySet
 
@@ -14,8 +15,9 @@ _SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 
 def search_terms(text: str) -> list[str]:
-    """Split what was typed or pasted into distinct terms, keeping their order."""
-    terms = [term for term in _SEPARATORS.split(text or "") if term]
+    """Split what was typed or pasted into distinct terms, keeping their order; full-width digits
+    and letters (``１３８…``) are read as the ASCII ones they stand for, as phones are stored."""
+    terms = [term for term in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "")) if term]
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 

@@ -64,9 +64,9 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
     Validates the draft (``DraftInvalid``, nothing written), then reads the dedup lookup (the
     channel and the order already taken in for this platform order, if any), a new order number
     unless it is a repeat, the SKUs with their free stock, and (PostgreSQL) an order id. In
-    autocommit: the number so that its counter row is locked for one statement only (see
-    ``orders.numbering``); the stock as a first look only, since the reservation itself is the
-    guarded update. Whatever changes meanwhile, ``order_intake`` still takes the platform order
+    autocommit, outside the intake's transaction: the number so that its counter row is locked
+    for this one round trip only (see ``orders.numbering``); the stock as a first look only, since
+    the reservation itself is the guarded update. Whatever changes meanwhile, ``order_intake`` still takes the platform order
     in once (a number drawn for nothing leaves a gap)."""
     draft = draft.normalized()
     draft.validate()

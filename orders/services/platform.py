@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from core.masking import mask_street
 from orders.drafts import Recipient
 from orders.models import Order
 from orders.selectors import ADDRESS_PARTS, exception_flagged_before, platform_address
@@ -121,7 +122,9 @@ def _apply_address(order: Order, recipient: Recipient) -> tuple[Order, bool, str
         order = order_flag_exception(
             order=order,
             reason=ExceptionReason.LATE_ADDRESS_CHANGE,
-            note=_("买家改地址为：%(address)s") % {"address": text},
+            # The note is read by ops, who see streets masked; the full address is in the event's data.
+            note=_("买家改地址为：%(address)s")
+            % {"address": " ".join(mask_street(new[p]) if p == "street" else new[p] for p in ADDRESS_PARTS if new[p])},
             data={"address": text},
         )
         return order, True, ""

@@ -70,7 +70,9 @@ def test_address_change_after_packing_is_an_exception_once(taken_in, taobao_chan
     assert first.status == InboxStatus.PROCESSED and again.status == InboxStatus.IGNORED
     assert order.status == OrderStatus.PACKED and order.street == "文三路 90 号东部软件园 2 号楼"
     assert order.exception_reason == ExceptionReason.LATE_ADDRESS_CHANGE
-    assert "张江路 88 号" in order.exception_note
+    assert "张江路****" in order.exception_note and "张江路 88 号" not in order.exception_note  # ops read it
+    event = OrderEvent.objects.get(order=order, action="flag_exception")
+    assert "张江路 88 号" in event.data["address"]
     assert OrderEvent.objects.filter(order=order, action="flag_exception").count() == 1
 
 

@@ -3,7 +3,9 @@ duplicates are one order, an older status arriving late changes nothing, and (Po
 workers processing the same platform order at once still agree."""
 
 import importlib
+import itertools
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -44,9 +46,14 @@ def run_queued() -> list[InboxMessage]:
     return done
 
 
+_resent = itertools.count()
+
+
 def deliver(client, channel, payload) -> int:
+    """One delivery, signed anew (as a platform signs each retry: the same signed request twice is
+    a replay and is refused), so repeats of a payload are separate deliveries."""
     body = payload if isinstance(payload, bytes) else encode(payload)
-    response = send(client, channel, body)
+    response = send(client, channel, body, timestamp=int(time.time()) - next(_resent) % 200)
     assert response.status_code == 202, response.content
     return response.json()["inbox_id"]
 

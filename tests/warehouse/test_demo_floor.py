@@ -36,5 +36,6 @@ def test_picker_gets_tasks_and_the_robot_ships_through_the_floor(settings):
         wave.refresh_from_db()
         assert wave.status == WaveStatus.RELEASED and wave.assignee is None
         assert not ScanRecord.objects.filter(wave=wave).exists()
-    assert Wave.objects.filter(status=WaveStatus.RELEASED, assignee=None, warehouse__code="HZ").count() >= 2
+    # People keep released waves of their own (how many depends on how many orders are waiting).
+    assert Wave.objects.filter(status=WaveStatus.RELEASED, assignee=None, warehouse__code="HZ").exists()
     assert_ledger_matches()

@@ -18,7 +18,7 @@ from warehouse.carriers.errors import ShippingRefused
 from warehouse.carriers.proposal import carrier_propose, check_weight, quote_for_service
 from warehouse.models.carriers import CarrierService, Shipment, ShipmentStatus
 
-#: OrderEvent actions written here (the evidence timeline reads them), typed in ``orders.events``.
+#: OrderEvent actions written here (the evidence timeline reads them).
 EVENT_CARRIER_CHANGED = EventAction.CARRIER_CHANGE
 EVENT_WAYBILL_ISSUED = EventAction.WAYBILL_ISSUE
 EVENT_WAYBILL_VOIDED = EventAction.WAYBILL_VOID
@@ -106,7 +106,7 @@ def shipment_choose(*, order: Order | int, service: CarrierService, reason: str,
         shipment.change_reason = reason
         shipment.save()
         order_event_record(
-            order=order, action=EventAction.CARRIER_CHANGE, actor=actor, note=reason,
+            order=order, action=EVENT_CARRIER_CHANGED, actor=actor, note=reason,
             data={"from": before, "to": service.name, "price": str(quote.price)},
         )
     return shipment
@@ -164,7 +164,7 @@ def shipment_issue(*, order: Order | int, weight_g: int | None = None, box_mm=No
                 code="duplicate_waybill",
             ) from exc
         order_event_record(
-            order=locked, action=EventAction.WAYBILL_ISSUE, actor=actor,
+            order=locked, action=EVENT_WAYBILL_ISSUED, actor=actor,
             data={"carrier": carrier.name, "waybill": issued.number, "service": shipment.service.name},
         )
     return shipment
@@ -192,7 +192,7 @@ def shipment_void(*, order: Order | int, reason: str, actor) -> Shipment:
         shipment.attempt += 1
         shipment.save()
         order_event_record(
-            order=locked, action=EventAction.WAYBILL_VOID, actor=actor, note=reason,
+            order=locked, action=EVENT_WAYBILL_VOIDED, actor=actor, note=reason,
             data={"carrier": shipment.carrier.name, "waybill": number},
         )
     return shipment

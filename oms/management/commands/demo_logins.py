@@ -102,9 +102,11 @@ class Command(BaseCommand):
         rows = [(_("角色"), _("用户名"), _("密码"), _("登录地址"))]
         for login in DEMO_LOGINS:
             # Every address printed here is a real page (never a debug 404): the back office for
-            # staff, the front door's login for the others, which routes them to their own pages.
+            # staff, the floor's own login for pickers, the front door's login for the others.
             if login.group is None or login.group in STAFF_ROLES:
                 where = f"{base_url}/admin/"
+            elif login.group == PICKER:
+                where = f"{base_url}/floor/login/"
             else:
                 where = f"{base_url}/login/"
             label = ROLE_LABELS.get(login.group, _("超级管理员"))

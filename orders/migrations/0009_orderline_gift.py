@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0007_restock_cursor'),
+        ('orders', '0008_restock_cursor'),
     ]
 
     operations = [

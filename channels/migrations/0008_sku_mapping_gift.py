@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0006_push_refused'),
+        ('channels', '0007_push_refused'),
         ('inventory', '0001_initial'),
     ]
 

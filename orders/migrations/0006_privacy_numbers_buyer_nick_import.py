@@ -27,8 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0005_import_progress'),
-        ('orders', '0004_orderevent_action_choices'),
-        ('orders', '0004_exception_short_pick'),
+        ('orders', '0005_orderevent_action_choices'),
     ]
 
     operations = [

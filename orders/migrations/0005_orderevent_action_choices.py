@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_order_exception'),
+        ('orders', '0004_exception_short_pick'),
     ]
 
     operations = [

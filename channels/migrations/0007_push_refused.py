@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0005_import_progress'),
+        ('channels', '0006_inbox_webhook_signature_once'),
     ]
 
     operations = [

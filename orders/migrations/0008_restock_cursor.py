@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0006_order_placed_at_index'),
+        ('orders', '0007_order_placed_at_index'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_privacy_numbers_buyer_nick_import'),
+        ('orders', '0006_privacy_numbers_buyer_nick_import'),
     ]
 
     operations = [

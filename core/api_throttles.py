@@ -1,0 +1,87 @@
+"""Rate limits for the API (DRF throttles) and a budget of failed token attempts per address.
+
+* ``TokenRateThrottle``: requests per authenticated user, i.e. per integration token (or the
+  admin user calling from the docs page).
+* ``AnonymousRateThrottle``: requests without credentials, per client address.
+* ``TokenAuthentication``: DRF's token authentication, refusing (429) an address that has sent
+  too many wrong tokens lately, so tokens cannot be guessed at speed. DRF authenticates before it
+  throttles, so a wrong token would otherwise never meet a throttle.
+
+Rates come from ``settings.API_THROTTLE_RATES`` (read at each request, so the environment and
+tests can change them). Counters live in the ``shared`` cache (the database by default): every
+web process sees the same counts. The client address is ``REMOTE_ADDR``, or the proxy's
+``X-Forwarded-For`` entry when ``BEHIND_PROXY`` (``REST_FRAMEWORK["NUM_PROXIES"]``).
+"""
+
+from django.conf import settings
+from django.core.cache import caches
+from rest_framework import authentication, exceptions, throttling
+
+SHARED_CACHE = "shared"
+
+
+class _SettingsRate:
+    """Reads the scope's rate from ``settings.API_THROTTLE_RATES`` and counts in the shared cache."""
+
+    scope: str
+
+    @property
+    def cache(self):
+        return caches[SHARED_CACHE]
+
+    def get_rate(self):
+        return settings.API_THROTTLE_RATES.get(self.scope)
+
+
+class TokenRateThrottle(_SettingsRate, throttling.SimpleRateThrottle):
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AnonymousRateThrottle(_SettingsRate, throttling.SimpleRateThrottle):
+    scope = "anonymous"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class FailedTokenThrottle(_SettingsRate, throttling.SimpleRateThrottle):
+    """Counts wrong tokens per address; an address over its budget is refused before its token is
+    even looked up."""
+
+    scope = "failed_token"
+
+    def get_cache_key(self, request, view=None):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def exhausted(self, request) -> bool:
+        self.key = self.get_cache_key(request)
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        return len(self.history) >= self.num_requests
+
+    def record_failure(self) -> None:
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        if not authentication.get_authorization_header(request):
+            return None
+        budget = FailedTokenThrottle()
+        if budget.exhausted(request):
+            raise exceptions.Throttled(budget.wait())
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            budget.record_failure()
+            raise
