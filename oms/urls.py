@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels.groupbuy.urls import household_patterns
 from inventory.api import StockLevelApi
+from oms import views
 from orders.api import OrderDetailApi, OrderListCreateApi
 
 api_v1 = [
@@ -13,6 +14,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("channels/", include("channels.urls")),

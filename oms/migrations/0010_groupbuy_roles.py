@@ -67,8 +67,8 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("oms", "0009_login_lock_roles"),
-        ("orders", "0006_delivery_station"),
-        ("channels", "0007_groupbuy"),
+        ("orders", "0010_delivery_station"),
+        ("channels", "0009_groupbuy"),
         ("warehouse", "0004_station_waves"),
     ]
 

@@ -84,6 +84,7 @@ def order_change_lines(
                 title=line.title or skus[line.sku_code].name,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
+                gift=line.gift,
             )
             for line in lines
         )

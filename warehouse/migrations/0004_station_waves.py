@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0006_delivery_station'),
+        ('orders', '0010_delivery_station'),
         ('warehouse', '0003_carriers_shipments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -104,6 +104,8 @@ class Command(BaseCommand):
     def _print_table(self, token: Token, base_url: str) -> None:
         rows = [(_("角色"), _("用户名"), _("密码"), _("登录地址"))]
         for login in DEMO_LOGINS:
+            # Every address printed here is a real page (never a debug 404): the back office for
+            # staff, the floor's own login for pickers, the front door's login for the others.
             if login.group is None or login.group in STAFF_ROLES:
                 where = f"{base_url}/admin/"
             elif login.group == PICKER:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0002_warehouse_phone'),
-        ('orders', '0005_orderevent_action_choices'),
+        ('orders', '0009_orderline_gift'),
     ]
 
     operations = [

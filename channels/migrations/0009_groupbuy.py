@@ -10,9 +10,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0006_inbox_webhook_signature_once'),
+        ('channels', '0008_sku_mapping_gift'),
         ('inventory', '0002_warehouse_phone'),
-        ('orders', '0006_delivery_station'),
+        ('orders', '0010_delivery_station'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
