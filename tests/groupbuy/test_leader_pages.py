@@ -285,3 +285,9 @@ def test_before_the_campaign_opens_the_form_says_so(leader_a, campaign):
     response = client_for(leader_a).get("/leader/c/GB20261122/new/")
 
     assert response.status_code == 409 and "还没有开团" in response.content.decode()
+
+
+def test_the_login_page_sends_a_leader_on_and_tells_another_account_it_is_none(leader_a, picker_client):
+    assert client_for(leader_a).get("/leader/login/")["Location"] == "/leader/"
+    page = picker_client.get("/leader/login/")
+    assert page.status_code == 200 and "不是团长" in page.content.decode()

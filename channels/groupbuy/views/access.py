@@ -6,7 +6,7 @@ import functools
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
@@ -41,10 +41,21 @@ def not_yours(request):
 
 class LeaderLoginView(auth_views.LoginView):
     """Username and password on a phone-sized page (the floor's approach); a logged-in leader
-    goes straight to today's orders; ``next`` is honoured only for this site."""
+    goes straight to today's orders; ``next`` is honoured only for this site. Someone logged in
+    with another account gets the page, told that account is no leader, to log in as one."""
 
     template_name = "leader/login.html"
-    redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        if leader_of(request.user) is not None:
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.is_authenticated:
+            context["not_a_leader"] = self.request.user.get_username()
+        return context
 
     def get_default_redirect_url(self):
         return reverse("leader:home")
