@@ -9,7 +9,7 @@ SIM_PORT ?= 8765
 SIM_URL := http://127.0.0.1:$(SIM_PORT)
 DEMO_LIVE ?= 1
 
-.PHONY: setup run test lint bench-intake bench-hot-sku bench-import bench-webhooks bench-waves bench-scan messages clean
+.PHONY: setup run test lint bench-intake bench-hot-sku bench-import bench-webhooks bench-waves bench-scan bench-cutoff messages clean
 
 $(STAMP): requirements.lock
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -29,8 +29,9 @@ run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py sync_schedules
 	@# The live demo: a local platform simulator that two shops poll, signed webhook posts for the
-	@# other three, and a pretend warehouse that ships the new orders (tracking goes back to the
-	@# simulator). DEMO_LIVE=0 serves only the web server and the worker.
+	@# other three, a pretend warehouse that ships the new orders (tracking goes back to the
+	@# simulator), and group-buy leaders entering orders until the cutoff (pressed by hand in
+	@# admin, or at 20:00). DEMO_LIVE=0 serves only the web server and the worker.
 	@if [ "$(DEMO_LIVE)" = 1 ]; then DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo_channels --simulator $(SIM_URL); fi
 	@echo "Serving http://$(HOST):$(PORT)/ with the background worker$(if $(filter 1,$(DEMO_LIVE)), the platform simulator ($(SIM_URL)) and live demo orders,); Ctrl-C stops them all."
 	@# Each process gets its own process group. When the server ends, however that happens (Ctrl-C,
@@ -48,6 +49,7 @@ run: setup
 			bg $(BIN)/python manage.py simulate_orders --url http://$(HOST):$(PORT) --simulator $(SIM_URL) --rate 6 \
 				--channel pinduoduo --channel douyin --channel aliexpress; \
 			bg $(BIN)/python manage.py demo_warehouse --interval 15; \
+			bg $(BIN)/python manage.py demo_groupbuy --interval 20; \
 		fi; \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)'
 
@@ -75,6 +77,9 @@ bench-waves: setup
 
 bench-scan: setup
 	$(BIN)/python bench/scan.py
+
+bench-cutoff: setup
+	$(BIN)/python bench/cutoff.py
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench

@@ -94,6 +94,7 @@ class InboxSource(models.TextChoices):
     WEBHOOK = "webhook", _("推送")
     POLL = "poll", _("拉取")
     IMPORT = "import", _("导入")
+    LEADER = "leader", _("团长下单")
 
 
 class InboxStatus(models.TextChoices):
@@ -257,3 +258,40 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.done_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+# Group-buy: leaders, campaigns, their orders and cutoff batches (kept in their own module).
+from channels.groupbuy.models import (  # noqa: E402
+    Campaign,
+    CampaignItem,
+    CampaignOrder,
+    CampaignStatus,
+    CutoffBatch,
+    CutoffDemand,
+    GroupLeader,
+    PurchaseLine,
+    StationLine,
+)
+
+__all__ = [
+    "Campaign",
+    "CampaignItem",
+    "CampaignOrder",
+    "CampaignStatus",
+    "Channel",
+    "CutoffBatch",
+    "CutoffDemand",
+    "EventCursor",
+    "GroupLeader",
+    "ImportJob",
+    "ImportStatus",
+    "InboxMessage",
+    "InboxSource",
+    "InboxStatus",
+    "OutboundPush",
+    "Platform",
+    "PurchaseLine",
+    "PushStatus",
+    "SkuMapping",
+    "StationLine",
+]

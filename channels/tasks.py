@@ -72,3 +72,12 @@ def preview_import(job_id: int) -> str:
     from channels.services.imports import import_preview
 
     return import_preview(ImportJob.objects.select_related("channel").get(pk=job_id)).status
+
+
+def close_campaigns() -> str:
+    """Group-buy cutoff (every minute): close the campaigns past their cutoff, pass their orders on."""
+    from channels.services.cutoff import campaigns_close_due
+
+    result = campaigns_close_due()
+    release = result.release
+    return f"closed={','.join(result.closed) or '-'} approved={release.approved} finished={release.finished}"

@@ -42,19 +42,25 @@ def csv_bytes(rows: Iterable[Sequence], *, bom: bool = True) -> bytes:
 
 def xlsx_bytes(rows: Iterable[Sequence], *, title: str = "Sheet1", text: bool = False) -> bytes:
     """An XLSX of one sheet; with ``text`` every cell is stored as text (long numbers keep their digits)."""
+    return xlsx_book([(title, rows)], text=text)
+
+
+def xlsx_book(sheets: Iterable[tuple[str, Iterable[Sequence]]], *, text: bool = False) -> bytes:
+    """An XLSX with one sheet per (title, rows), every cell through ``safe_cell``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for row in rows:
-        cells = []
-        for value in safe_row(row):
-            cell = WriteOnlyCell(sheet, value=value)
-            if text:
-                cell.number_format = "@"
-            cells.append(cell)
-        sheet.append(cells)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            cells = []
+            for value in safe_row(row):
+                cell = WriteOnlyCell(sheet, value=value)
+                if text:
+                    cell.number_format = "@"
+                cells.append(cell)
+            sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

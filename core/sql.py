@@ -1,4 +1,4 @@
-"""Two small tools for the hottest write paths (order intake, reservation), shared by the apps.
+"""Small tools for the hottest write paths (order intake, reservation, a cutoff), shared by the apps.
 
 ``insert`` writes model instances with one plain ``INSERT … VALUES (…), (…)``: the same values
 Django's ``bulk_create`` would write (each field's ``pre_save`` and ``get_db_prep_save``; on
@@ -7,6 +7,7 @@ PostgreSQL read straight from the instances, which is what those come to there, 
 PostgreSQL (psycopg pipeline mode); elsewhere it does nothing.
 """
 
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager, nullcontext
 from operator import attrgetter
 
@@ -126,6 +127,31 @@ def bulk_insert(objs: list, *, returning_pk: bool = False) -> None:
         for obj in objs:
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Plain rows into ``model``'s table, each a tuple of values for ``fields`` (field names) as the
+    database takes them (ids, numbers, text): ``COPY`` on PostgreSQL, else an ``executemany`` of
+    one INSERT. For tens of thousands of simple rows, where building a model instance per row
+    would cost more than writing it (a cutoff's station split). No ``pre_save``, no defaults:
+    every column without a database default must be among ``fields``. Returns the rows written.
+    Cannot run inside ``batch()``."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only quoted identifiers are interpolated; the rows travel as COPY data.
+            with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        rows = list(rows)
+        placeholders = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+        return len(rows)
 
 
 def _value_getter(field, now):

@@ -72,6 +72,28 @@ _OPS_PERMISSIONS = (
     "warehouse.choose_carrier",
     "warehouse.issue_waybill",
     "warehouse.print_documents",
+    # Group-buy: pickup stations, leaders, campaigns and their items; 截单 by hand; each cutoff's
+    # purchase plan, demand and station split; the station waves and their manifests.
+    "orders.view_deliverystation",
+    "orders.add_deliverystation",
+    "orders.change_deliverystation",
+    "channels.view_groupleader",
+    "channels.add_groupleader",
+    "channels.change_groupleader",
+    "channels.view_campaign",
+    "channels.add_campaign",
+    "channels.change_campaign",
+    "channels.view_campaignitem",
+    "channels.add_campaignitem",
+    "channels.change_campaignitem",
+    "channels.delete_campaignitem",
+    "channels.close_campaign",
+    "channels.view_campaignorder",
+    "channels.view_cutoffbatch",
+    "channels.view_cutoffdemand",
+    "channels.view_purchaseline",
+    "channels.view_stationline",
+    "warehouse.view_stationwave",
 )
 
 #: Floor supervision: build, release, reassign and cancel waves in every warehouse, let a parcel
@@ -94,6 +116,9 @@ ROLES: dict[str, tuple[str, ...]] = {
             + ("channels.delete_skumapping", "channels.replay_inboxmessage")
             + _FLOOR_SUPERVISOR_PERMISSIONS
             + _crud("warehouse", "carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")
+            # Group-buy: remove stations, leaders and campaigns; send a station's run on its way.
+            + ("orders.delete_deliverystation", "channels.delete_groupleader", "channels.delete_campaign",
+               "warehouse.dispatch_stationwave")
             # Login locks after failed logins (django-axes): see them, lift them.
             + ("oms.view_loginlock", "oms.unlock_loginlock")
         )

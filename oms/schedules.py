@@ -22,6 +22,9 @@ SCHEDULES = (
     Declared("oms.requeue_inbox", "channels.tasks.requeue_inbox"),
     Declared("oms.push_outbound", "channels.tasks.push_outbound"),
     Declared("oms.restock_rerun", "orders.tasks.restock_rerun"),
+    # Group-buy cutoff: campaigns past their cutoff (20:00 by default) close; idempotent, safe with
+    # two workers (channels/services/cutoff.py).
+    Declared("oms.close_campaigns", "channels.tasks.close_campaigns"),
 )
 
 

@@ -226,6 +226,9 @@ else:
 # empty = the usual system paths (warehouse/printing/fonts.py).
 PDF_CJK_FONT = env_str("PDF_CJK_FONT", "")
 
+# Group-buy: the daily cutoff (截单) a new campaign gets, local time; each campaign may differ.
+GROUPBUY_CUTOFF = env_str("GROUPBUY_CUTOFF", "20:00")
+
 # Order numbering: prefix + local date + daily sequence, e.g. SO20261122000123.
 ORDER_NUMBER_PREFIX = env_str("ORDER_NUMBER_PREFIX", "SO")
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from channels.groupbuy.urls import household_patterns
 from inventory.api import StockLevelApi
 from oms import views
 from orders.api import OrderDetailApi, OrderListCreateApi
@@ -21,6 +22,8 @@ urlpatterns = [
     path("channels/", include("channels.urls")),
     path("floor/print/", include("warehouse.printing.urls")),
     path("floor/", include("warehouse.urls")),
+    path("leader/", include("channels.groupbuy.urls")),
+    path("gb/", include(household_patterns)),
     *api_v1,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -98,6 +98,9 @@ class OrderDraft:
     #: The spreadsheet import (``channels.ImportJob``) this draft was read from, if any.
     import_job_id: int | None = None
     data: dict = field(default_factory=dict)
+    #: A group-buy order's pickup point (``DeliveryStation`` id): the goods go there, and only the
+    #: station's own warehouse may reserve them.
+    station_id: int | None = None
 
     @property
     def goods_amount(self) -> Decimal:
@@ -136,21 +139,7 @@ class OrderDraft:
             errors["lines"] = _("订单至少要有一行商品")
         elif len(self.lines) > MAX_LINES:
             errors["lines"] = _("一张订单最多 %(n)d 行") % {"n": MAX_LINES}
-        for i, line in enumerate(self.lines):
-            if not str(line.sku_code or "").strip():
-                errors[f"lines[{i}].sku_code"] = _("缺少商家编码")
-            elif len(line.sku_code) > SKU_CODE_LIMIT:
-                errors[f"lines[{i}].sku_code"] = _("商家编码不能超过 %(n)d 个字符") % {"n": SKU_CODE_LIMIT}
-            if len(line.title or "") > TITLE_LIMIT:
-                errors[f"lines[{i}].title"] = _("商品名称不能超过 %(n)d 个字符") % {"n": TITLE_LIMIT}
-            if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
-                errors[f"lines[{i}].quantity"] = _("数量必须是正整数")
-            elif line.quantity > MAX_QUANTITY:
-                errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
-            if not _is_money(line.unit_price):
-                errors[f"lines[{i}].unit_price"] = _money_error(line.unit_price, _("单价必须是不小于 0 的金额"))
-            if line.gift not in GiftKind.values:
-                errors[f"lines[{i}].gift"] = _("未知的赠品类型")
+        errors.update(line_errors(self.lines))
         for name in ("shipping_fee", "discount_amount"):
             if not _is_money(getattr(self, name)):
                 errors[name] = _money_error(getattr(self, name), _("金额必须是不小于 0 的数字"))
@@ -162,6 +151,8 @@ class OrderDraft:
             errors.update(self._total_errors())
         if self.priority not in (0, 1, 2):
             errors["priority"] = _("优先级只能是 0、1、2")
+        if self.station_id is not None and (isinstance(self.station_id, bool) or not isinstance(self.station_id, int)):
+            errors["station_id"] = _("自提站点无效")
         for name in ("placed_at", "paid_at", "promised_ship_at"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
@@ -186,6 +177,28 @@ class OrderDraft:
             paid = goods + self.shipping_fee - self.discount_amount
             return {"paid_amount": too_big % {"amount": paid, "max": MAX_MONEY}}
         return {}
+
+
+def line_errors(lines) -> dict[str, str]:
+    """What is malformed in these lines, by field path (``lines[0].quantity``); empty when nothing.
+    Shared by the draft and by ``order_change_lines``."""
+    errors: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        if not str(line.sku_code or "").strip():
+            errors[f"lines[{i}].sku_code"] = _("缺少商家编码")
+        elif len(line.sku_code) > SKU_CODE_LIMIT:
+            errors[f"lines[{i}].sku_code"] = _("商家编码不能超过 %(n)d 个字符") % {"n": SKU_CODE_LIMIT}
+        if len(line.title or "") > TITLE_LIMIT:
+            errors[f"lines[{i}].title"] = _("商品名称不能超过 %(n)d 个字符") % {"n": TITLE_LIMIT}
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
+            errors[f"lines[{i}].quantity"] = _("数量必须是正整数")
+        elif line.quantity > MAX_QUANTITY:
+            errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
+        if not _is_money(line.unit_price):
+            errors[f"lines[{i}].unit_price"] = _money_error(line.unit_price, _("单价必须是不小于 0 的金额"))
+        if line.gift not in GiftKind.values:
+            errors[f"lines[{i}].gift"] = _("未知的赠品类型")
+    return errors
 
 
 def _is_trimmed(value) -> bool:

@@ -38,6 +38,7 @@ class EventAction(models.TextChoices):
     CARRIER_CHANGE = "carrier_change", _("更换快递")
     WAYBILL_ISSUE = "waybill_issue", _("取运单号")
     WAYBILL_VOID = "waybill_void", _("作废运单")
+    CHANGE_LINES = "change_lines", _("修改商品")
 
 
 def order_event(

@@ -33,6 +33,39 @@ class Customer(models.Model):
         return self.name or mask_phone(self.phone)
 
 
+class DeliveryStation(models.Model):
+    """A group-buy pickup point (自提点): households collect their goods here from their leader.
+
+    Its address is where a station order is delivered (the order's recipient address), and one
+    warehouse supplies it: a station order is reserved in that warehouse only, and the floor
+    groups station orders into waves by station (``warehouse.services.stations``).
+    """
+
+    code = models.CharField(_("站点编码"), max_length=32, unique=True)
+    name = models.CharField(_("站点名称"), max_length=100)
+    region = models.CharField(_("片区"), max_length=64, blank=True, db_index=True, help_text=_("如：西湖片区；用于分拣和配送路线"))
+    province = models.CharField(_("省"), max_length=32)
+    city = models.CharField(_("市"), max_length=32)
+    district = models.CharField(_("区/县"), max_length=32, blank=True)
+    street = models.CharField(_("详细地址"), max_length=300)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.PROTECT, related_name="stations", verbose_name=_("供货仓")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("自提站点")
+        verbose_name_plural = _("自提站点")
+        ordering = ["region", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.street}"
+
+
 class Priority(models.IntegerChoices):
     NORMAL = 0, _("普通")
     HIGH = 1, _("加急")
@@ -84,6 +117,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("发货仓"),
+    )
+    #: Group-buy orders: the pickup point the goods go to (its address is the recipient address).
+    station = models.ForeignKey(
+        DeliveryStation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("自提站点"),
     )
     carrier = models.CharField(_("快递公司"), max_length=32, blank=True)
     tracking_number = models.CharField(_("运单号"), max_length=64, blank=True, db_index=True)

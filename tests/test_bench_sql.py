@@ -20,6 +20,7 @@ RAW_WRITES = {
     "hot_sku.py": ["inventory_stockmovement"],
     "scan_raw.py": ["warehouse_scanrecord"],
     "waves.py": ["warehouse_wave", "warehouse_waveorder", "warehouse_pickline"],
+    "cutoff.py": ["channels_cutoffbatch", "channels_stationline", "channels_cutoffdemand", "channels_purchaseline"],
 }
 
 

@@ -40,3 +40,18 @@ def test_insert_and_bulk_insert_write_what_bulk_create_writes(place_order):
     mine = [_line(order)]
     insert(mine, returning_pk=True)
     assert _rows(OrderLine, [mine[0].pk]) == _rows(OrderLine, [lines[0].pk])
+
+
+def test_insert_rows_writes_plain_tuples_as_bulk_create_writes_instances(place_order):
+    from core.sql import insert_rows
+
+    order = place_order()
+    rows = [(order.pk, None, f"T{i}", "杯子 '\"", i + 1, Decimal("9.90"), 0, "") for i in range(3)]
+    fields = ("order", "sku", "sku_code", "title", "quantity", "unit_price", "reserved_quantity", "gift")
+    before = set(OrderLine.objects.values_list("pk", flat=True))
+
+    assert insert_rows(OrderLine, fields, iter(rows)) == 3
+
+    written = OrderLine.objects.exclude(pk__in=before).order_by("sku_code")
+    assert [(ln.order_id, ln.sku_id, ln.sku_code, ln.title, ln.quantity, ln.unit_price, ln.reserved_quantity, ln.gift)
+            for ln in written] == rows

@@ -23,6 +23,14 @@ EXPECTED = {
         "warehouse.view_carrier", "warehouse.view_carrierservice", "warehouse.view_carrierpickup",
         "warehouse.view_ratezone", "warehouse.view_carrierrate", "warehouse.view_shipment",
         "warehouse.choose_carrier", "warehouse.issue_waybill", "warehouse.print_documents",
+        "orders.view_deliverystation", "orders.add_deliverystation", "orders.change_deliverystation",
+        "channels.view_groupleader", "channels.add_groupleader", "channels.change_groupleader",
+        "channels.view_campaign", "channels.add_campaign", "channels.change_campaign",
+        "channels.view_campaignitem", "channels.add_campaignitem", "channels.change_campaignitem",
+        "channels.delete_campaignitem", "channels.close_campaign", "channels.view_campaignorder",
+        "channels.view_cutoffbatch",
+        "channels.view_cutoffdemand", "channels.view_purchaseline", "channels.view_stationline",
+        "warehouse.view_stationwave",
     },
     PICKER: {
         "inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin",
@@ -43,6 +51,8 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
       for model in ("carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")),
     "oms.view_loginlock", "oms.unlock_loginlock",
+    "orders.delete_deliverystation", "channels.delete_groupleader", "channels.delete_campaign",
+    "warehouse.dispatch_stationwave",
 }
 
 
@@ -128,7 +138,7 @@ def test_demo_logins_makes_one_login_per_role_and_an_api_token(db, settings, cap
     for text in ("admin-demo-123", "leader-demo-123", "http://127.0.0.1:8000/admin/", token.key, "curl", "/api/v1/orders"):
         assert text in first
     assert "http://127.0.0.1:8000/floor/login/" in first, "the picker logs in on the floor's own page"
-    assert "http://127.0.0.1:8000/login/" in first  # the leader starts at the front door
+    assert "http://127.0.0.1:8000/leader/login/" in first
     assert first == second
 
 

@@ -1,3 +1,3 @@
-"""Channels admin: shops, SKU mapping, inbox, imports, tracking write-back (one module each)."""
+"""Channels admin: shops, SKU mapping, inbox, imports, tracking write-back, group-buy (one module each)."""
 
-from channels.admin import channel, imports, inbox, outbound, skus  # noqa: F401
+from channels.admin import channel, groupbuy, imports, inbox, outbound, skus  # noqa: F401

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.connectors import PayloadInvalid, get_connector
-from channels.models import Channel, InboxMessage, InboxStatus
+from channels.models import Channel, InboxMessage, InboxSource, InboxStatus
 from channels.services import queue
+from channels.services.leader_orders import leader_message_replay
 from channels.services.skus import map_draft
 from core.locks import advisory_xact_lock
 from core.sql import insert, insert_statement
@@ -72,6 +73,9 @@ def inbox_process(message_id: int) -> InboxMessage:
     message = InboxMessage.objects.select_related("channel").get(pk=message_id)
     if message.status in _DONE:
         return message
+    if message.source == InboxSource.LEADER:
+        # A group-buy leader's form, not a platform payload: the leader service applies it.
+        return leader_message_replay(message)
     message.attempts += 1
     try:
         connector = get_connector(message.channel.platform)

@@ -20,7 +20,7 @@ from oms.demo.run import CARRIERS, CHANNEL_CARRIERS
 from oms.roles import SUPERVISOR
 from orders.models import Order
 from orders.states import OrderStatus
-from warehouse.models import Box, FloorMember, Parcel, Wave, WaveKind, WaveStatus
+from warehouse.models import Box, FloorMember, Parcel, StationWave, Wave, WaveKind, WaveStatus
 from warehouse.services import (
     FloorRefused,
     pack_close,
@@ -30,6 +30,8 @@ from warehouse.services import (
     parcel_weigh_override,
     pick_scan,
     sort_scan,
+    station_wave_dispatch,
+    station_waves_build,
     wave_build,
     wave_release,
 )
@@ -115,7 +117,7 @@ class FloorRobot:
         self.boxes = list(Box.objects.filter(active=True).exclude(length_mm=0).order_by("-position"))
 
     def round(self) -> None:
-        for step in (self.ship, self.weigh, self.pack, self.release, self.pick):
+        for step in (self.dispatch, self.ship, self.weigh, self.pack, self.release, self.pick):
             try:
                 step()
             except FloorRefused as exc:
@@ -124,7 +126,8 @@ class FloorRobot:
     # -- latest step first, so a wave moves about one step per round (released and picked in one) --
     def ship(self) -> None:
         parcels = Parcel.objects.filter(
-            order__status=OrderStatus.PACKED, packed_by=self.robot, weighed_at__isnull=False
+            order__status=OrderStatus.PACKED, packed_by=self.robot, weighed_at__isnull=False,
+            order__station__isnull=True,  # group-buy orders leave on their station's run
         ).select_related("order__channel")[: self.per_round]
         for parcel in parcels:
             if not parcel.may_ship:
@@ -132,6 +135,18 @@ class FloorRobot:
             carrier, waybill = self._waybill(parcel.order)
             parcel_ship(order=parcel.order, carrier=carrier, waybill=waybill, actor=self.robot)
             self.write(f"{parcel.order.number}: {carrier} {waybill}")
+
+    def dispatch(self) -> None:
+        """A station wave the robot packed and weighed in full goes on its delivery run."""
+        runs = StationWave.objects.filter(
+            dispatched_at=None, wave__assignee=self.robot, wave__status=WaveStatus.DONE
+        ).select_related("wave", "station")
+        for run in runs[: self.per_round]:
+            waiting = Parcel.objects.filter(order__wave_links__wave=run.wave_id, order__status=OrderStatus.PACKED)
+            if not waiting.exists() or waiting.filter(weighed_at=None).exists():
+                continue
+            result = station_wave_dispatch(station_wave=run, actor=self.robot)
+            self.write(f"{run.wave.number}: 发往 {run.station.name} {len(result.shipped)} 单")
 
     def weigh(self) -> None:
         parcels = Parcel.objects.filter(order__status=OrderStatus.PACKED, packed_by=self.robot, weighed_at=None)
@@ -188,6 +203,7 @@ class FloorRobot:
                 waiting = list(Wave.objects.filter(warehouse=warehouse, status=WaveStatus.OPEN).order_by("pk"))
                 if not waiting:
                     waiting = wave_build(warehouse=warehouse, actor=self.robot, **WAVE_LIMITS)
+                    waiting += station_waves_build(warehouse=warehouse, actor=self.robot)
             if not waiting:
                 continue
             # The robot keeps one wave of its own going (so the demo always ships), then tops up

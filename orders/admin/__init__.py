@@ -4,9 +4,11 @@ from django.contrib import admin
 
 from orders.admin.customer import CustomerAdmin
 from orders.admin.order import OrderAdmin
-from orders.models import Customer, Order
+from orders.admin.stations import DeliveryStationAdmin
+from orders.models import Customer, DeliveryStation, Order
 
 admin.site.register(Order, OrderAdmin)
 admin.site.register(Customer, CustomerAdmin)
+admin.site.register(DeliveryStation, DeliveryStationAdmin)
 
-__all__ = ["CustomerAdmin", "OrderAdmin"]
+__all__ = ["CustomerAdmin", "DeliveryStationAdmin", "OrderAdmin"]

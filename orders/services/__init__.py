@@ -22,6 +22,7 @@ from orders.services.lifecycle import (
     order_start_picking,
     order_stop_picking,
 )
+from orders.services.lines import order_change_lines
 
 __all__ = [
     "IntakeResult",
@@ -30,6 +31,7 @@ __all__ = [
     "order_approve",
     "order_cancel",
     "order_change_address",
+    "order_change_lines",
     "order_clear_exception",
     "order_flag_exception",
     "order_complete",

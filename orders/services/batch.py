@@ -60,6 +60,10 @@ def order_intake_batch(
             draft.validate()
         except DraftInvalid as exc:
             raise DraftInvalid({f"[{i}].{k}": v for k, v in exc.errors.items()}) from exc
+    if any(draft.station_id is not None for draft in drafts):
+        # A station order may only be reserved in its station's warehouse, which the batch's plan
+        # does not know about: such drafts take the single intake's path.
+        return _one_by_one(drafts, actor, also)
     channels, existing = _taken(drafts)
     results: list[BatchResult | None] = [None] * len(drafts)
     first: dict[tuple[int, str], int] = {}

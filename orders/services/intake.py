@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.sql import atomic_batch, batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
-from orders.models import Order, OrderEvent, OrderLine, OrderSource
+from orders.models import DeliveryStation, Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import format_number, next_order_number, number_statement
 from orders.privacy import classify_contact
 from orders.selectors import Taken, taken_from_rows, taken_orders, taken_statement, untaken_condition
@@ -54,6 +54,8 @@ class PreparedIntake:
     #: The new order's id, drawn from its sequence on PostgreSQL so that its rows can be sent
     #: without waiting for the order's INSERT; None elsewhere.
     order_id: int | None
+    #: The only warehouse that may reserve the order (a station order: the station's supplier).
+    warehouse_id: int | None = None
 
 
 def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
@@ -70,6 +72,7 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
     in once (a number drawn for nothing leaves a gap)."""
     draft = draft.normalized()
     draft.validate()
+    warehouse_id = station_warehouse(draft.station_id) if draft.station_id is not None else None
     number_sql, number_params, day = number_statement(only_if=untaken_condition(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
     postgres = connection.vendor == "postgresql"
@@ -102,7 +105,16 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
         skus=skus,
         stock_rows=stock_rows,
         order_id=order_id if postgres else None,
+        warehouse_id=warehouse_id,
     )
+
+
+def station_warehouse(station_id: int) -> int:
+    """The warehouse that supplies an active station, or ``DraftInvalid``."""
+    found = DeliveryStation.objects.filter(pk=station_id, active=True).values_list("warehouse_id", flat=True).first()
+    if found is None:
+        raise DraftInvalid({"station_id": _("自提站点不存在或已停用")})
+    return found
 
 
 def order_intake(
@@ -157,7 +169,9 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
             lines=draft.lines,
             skus=prepared.skus,
             recipient=recipient,
-            stock=LiveStock(reference=number, actor=actor, rows=prepared.stock_rows),
+            stock=LiveStock(
+                reference=number, actor=actor, rows=prepared.stock_rows, warehouse_id=prepared.warehouse_id
+            ),
         )
         if phone and deferred:
             customer_id = customer.fetchone()[0]
@@ -229,6 +243,7 @@ def new_order(
         paid_at=(draft.paid_at or now) if draft.paid else None,
         promised_ship_at=draft.promised_ship_at,
         warehouse_id=allocation.warehouse_id if allocation else None,
+        station_id=draft.station_id,
     )
 
 

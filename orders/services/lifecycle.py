@@ -14,7 +14,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from inventory.services import StockLine, stock_release, stock_ship
 from orders.drafts import Recipient
 from orders.events import EventAction, order_event_record
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import DeliveryStation, Order, OrderEvent, OrderLine
 from orders.services.allocation import resolve_skus
 from orders.services.errors import OrderActionRefused
 from orders.services.reservation import Hold, LiveStock, reserve_or_hold
@@ -162,9 +162,8 @@ def _reserve(order: Order, actor) -> dict | None:
     _release_reservation(order, actor)
     skus = resolve_skus(line.sku_code for line in lines)
     recipient = Recipient(province=order.province, city=order.city, street=order.street)
-    outcome = reserve_or_hold(
-        lines=lines, skus=skus, recipient=recipient, stock=LiveStock(reference=order.number, actor=actor)
-    )
+    stock = LiveStock(reference=order.number, actor=actor, warehouse_id=only_warehouse(order))
+    outcome = reserve_or_hold(lines=lines, skus=skus, recipient=recipient, stock=stock)
     if outcome.hold is not None:
         raise _StillHeld(outcome.hold)
     allocation = outcome.allocation
@@ -176,6 +175,13 @@ def _reserve(order: Order, actor) -> dict | None:
     OrderLine.objects.bulk_update(lines, ["sku", "warehouse", "stock_level", "reserved_quantity"])
     order.warehouse_id = allocation.warehouse_id
     return {"warehouse_id": allocation.warehouse_id}
+
+
+def only_warehouse(order: Order) -> int | None:
+    """The one warehouse that may reserve the order (its station's supplier), or None: any."""
+    if order.station_id is None:
+        return None
+    return DeliveryStation.objects.filter(pk=order.station_id).values_list("warehouse_id", flat=True).first()
 
 
 def _keep_held(order: Order, hold: Hold, actor) -> Order:

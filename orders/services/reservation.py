@@ -177,21 +177,27 @@ def shortfalls(
 class LiveStock:
     """The database's stock: reserving is ``stock_reserve`` (the guarded update, rows locked in pk
     order); a warehouse emptied by a concurrent order is simply skipped. ``rows`` are the stock
-    rows when the caller has read them already (the intake's first look, ``read_catalog``)."""
+    rows when the caller has read them already (the intake's first look, ``read_catalog``).
+    ``warehouse_id`` limits the choice (and the shortage note) to that one warehouse: a group-buy
+    station's order is served by the station's supplier or waits for it."""
 
-    def __init__(self, *, reference: str, actor=None, rows: list | None = None):
+    def __init__(self, *, reference: str, actor=None, rows: list | None = None, warehouse_id: int | None = None):
         self.reference = reference
         self.actor = actor
         self.rows = rows
+        self.warehouse_id = warehouse_id
 
     def rows_for(self, needs: dict[int, int]) -> list:
         if self.rows is not None:
-            return self.rows
-        return list(
-            StockLevel.objects.filter(
-                sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved")
-            ).values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces")
-        )
+            rows = self.rows
+        else:
+            rows = StockLevel.objects.filter(sku_id__in=list(needs), warehouse__active=True, on_hand__gt=F("reserved"))
+            if self.warehouse_id is not None:
+                rows = rows.filter(warehouse_id=self.warehouse_id)
+            return list(rows.values_list("id", "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__provinces"))
+        if self.warehouse_id is not None:
+            return [row for row in rows if row[2] == self.warehouse_id]
+        return rows
 
     def take(self, levels: dict[int, int], needs: dict[int, int]) -> bool:
         try:
@@ -206,11 +212,16 @@ class LiveStock:
 
     def free(self, needs: dict[int, int]) -> tuple[dict[tuple[int, int], int], list[WarehouseRow]]:
         """Read now (after the reservations tried have been rolled back), not from the first look."""
-        rows = StockLevel.objects.filter(sku_id__in=list(needs), warehouse__active=True).values_list(
-            "warehouse_id", "sku_id", "on_hand", "reserved"
-        )
-        free = {(warehouse_id, sku_id): on_hand - reserved for warehouse_id, sku_id, on_hand, reserved in rows}
-        return free, active_warehouses()
+        rows = StockLevel.objects.filter(sku_id__in=list(needs), warehouse__active=True)
+        warehouses = active_warehouses()
+        if self.warehouse_id is not None:
+            rows = rows.filter(warehouse_id=self.warehouse_id)
+            warehouses = [row for row in warehouses if row[0] == self.warehouse_id]
+        free = {
+            (warehouse_id, sku_id): on_hand - reserved
+            for warehouse_id, sku_id, on_hand, reserved in rows.values_list("warehouse_id", "sku_id", "on_hand", "reserved")
+        }
+        return free, warehouses
 
 
 def active_warehouses() -> list[WarehouseRow]:

@@ -3,6 +3,7 @@ shipments (``warehouse.carriers.admin``); the order page's panels are registered
 
 from warehouse.admin.records import FloorPhotoAdmin, ParcelAdmin, ScanRecordAdmin
 from warehouse.admin.setup import BoxAdmin, FloorMemberAdmin, FloorSettingsAdmin
+from warehouse.admin.stations import StationWaveAdmin
 from warehouse.admin.waves import WaveAdmin
 from warehouse.carriers import admin as carriers_admin  # noqa: F401  (registers the model admins)
 
@@ -13,5 +14,6 @@ __all__ = [
     "FloorSettingsAdmin",
     "ParcelAdmin",
     "ScanRecordAdmin",
+    "StationWaveAdmin",
     "WaveAdmin",
 ]

@@ -14,6 +14,7 @@ from warehouse.models.carriers import (
 )
 from warehouse.models.records import FloorPhoto, FloorStep, Parcel, ScanRecord, ShortReason
 from warehouse.models.setup import Box, FloorMember, FloorSettings
+from warehouse.models.stations import StationWave
 from warehouse.models.waves import LIVE_WAVE_STATUSES, PickLine, Wave, WaveKind, WaveOrder, WaveStatus
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "PickLine",
     "ScanRecord",
     "ShortReason",
+    "StationWave",
     "Wave",
     "WaveKind",
     "WaveOrder",

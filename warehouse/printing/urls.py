@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.printing import views
+from warehouse.printing import manifest_views, views
 
 app_name = "printing"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("labels.pdf", views.labels_pdf_view, name="labels"),
     path("label/<str:number>.html", views.label_html, name="label-html"),
     path("labels.html", views.labels_html_view, name="labels-html"),
+    path("manifest/<int:pk>.pdf", manifest_views.manifest, name="manifest"),
 ]

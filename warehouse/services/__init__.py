@@ -11,6 +11,7 @@ from warehouse.services.packing import expected_weight, pack_close, pack_scan
 from warehouse.services.parcels import parcel_assign_waybill, parcel_ship, parcel_weigh, parcel_weigh_override
 from warehouse.services.photos import clean_photo, floor_photo_add
 from warehouse.services.picking import SortResult, pick_scan, pick_short, sort_scan
+from warehouse.services.stations import station_wave_dispatch, station_waves_build
 from warehouse.services.waves import wave_build, wave_cancel, wave_reassign, wave_release
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "pick_scan",
     "pick_short",
     "sort_scan",
+    "station_wave_dispatch",
+    "station_waves_build",
     "wave_build",
     "wave_cancel",
     "wave_reassign",

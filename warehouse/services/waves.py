@@ -89,10 +89,12 @@ def _drop_stale_links(warehouse_id: int) -> None:
         wave_refresh(wave_id)  # a wave left with nothing to pack is finished
 
 
-def _candidates(warehouse_id: int, ship_by: datetime | None) -> list[_Candidate]:
-    orders = Order.objects.filter(warehouse_id=warehouse_id, status=OrderStatus.READY, exception_reason="").exclude(
-        pk__in=WaveOrder.objects.filter(active=True).values("order_id")
-    )
+def _candidates(warehouse_id: int, ship_by: datetime | None, *, stations: bool = False) -> list[_Candidate]:
+    """The orders a wave may take; group-buy station orders only when ``stations`` (they go in
+    waves of their own station, ``warehouse.services.stations``), never mixed with parcels."""
+    orders = Order.objects.filter(
+        warehouse_id=warehouse_id, status=OrderStatus.READY, exception_reason="", station__isnull=not stations
+    ).exclude(pk__in=WaveOrder.objects.filter(active=True).values("order_id"))
     if ship_by is not None:
         orders = orders.filter(Q(promised_ship_at__lte=ship_by) | Q(promised_ship_at__isnull=True))
     rows = list(

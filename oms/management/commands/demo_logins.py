@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from oms.demo.floor import link_picker
+from oms.demo.groupbuy import link_leader
 from oms.roles import (
     API_INTEGRATOR_PERMISSIONS,
     GROUP_LEADER,
@@ -84,6 +85,8 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=login.group)])
         if login.group == PICKER:
             link_picker(user)  # the floor pages show 杭州仓's tasks
+        if login.group == GROUP_LEADER:
+            link_leader(user)  # leads 翠苑一区自提点 (杭州仓)
         return user
 
     def _ensure_api_token(self) -> Token:
@@ -108,7 +111,7 @@ class Command(BaseCommand):
             elif login.group == PICKER:
                 where = f"{base_url}/floor/login/"
             else:
-                where = f"{base_url}/login/"
+                where = f"{base_url}/leader/login/"
             label = ROLE_LABELS.get(login.group, _("超级管理员"))
             rows.append((f"{login.role}（{label}）", login.username, login.password, where))
         widths = [max(_display_width(row[i]) for row in rows) for i in range(3)]

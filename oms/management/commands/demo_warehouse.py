@@ -47,7 +47,11 @@ class Command(BaseCommand):
             pass
 
     def round(self, *, since, per_step: int) -> None:
-        new = Order.objects.filter(created_at__gte=since, status=OrderStatus.PENDING_REVIEW).order_by("id")
+        # Group-buy orders are left alone: their leader may change them until the cutoff, which
+        # then passes them on itself.
+        new = Order.objects.filter(
+            created_at__gte=since, status=OrderStatus.PENDING_REVIEW, station__isnull=True
+        ).order_by("id")
         for order in new[:per_step]:
             try:
                 order_approve(order=order, expected_status=OrderStatus.PENDING_REVIEW, note=_("演示仓库自动审核"))

@@ -1,0 +1,1 @@
+"""The leaders' phone pages (``/leader/``) and the household's own page (``/gb/``)."""
