@@ -11,6 +11,9 @@ from oms.roles import GROUP_LEADER, PICKER
 #: The warehouse floor's pages and their own login (built by the warehouse features).
 FLOOR_URL = "/floor/"
 FLOOR_LOGIN_URL = "/floor/login/"
+#: The group-buy leaders' phone pages and their login.
+LEADER_URL = "/leader/"
+LEADER_LOGIN_URL = "/leader/login/"
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def door_for(user) -> Door:
     if PICKER in groups:
         return Door(PICKER, FLOOR_URL if floor_ready() else None, _("仓库作业页面"))
     if GROUP_LEADER in groups:
-        return Door(GROUP_LEADER, None, _("团长页面"))
+        return Door(GROUP_LEADER, LEADER_URL, _("团长页面"))
     return Door("none", None, _("首页"))
 
 
@@ -50,4 +53,6 @@ def login_url_for(user) -> str:
     door = door_for(user)
     if door.role == PICKER and door.url:
         return FLOOR_LOGIN_URL
+    if door.role == GROUP_LEADER:
+        return LEADER_LOGIN_URL
     return "/login/"

@@ -11,10 +11,9 @@ from django.views.decorators.cache import never_cache
 
 from oms.front import door_for
 
-#: The plain page each role without pages of its own yet gets at ``/``.
+#: The plain page a role gets at ``/`` when its own pages are not installed (or it has no role).
 ROLE_PAGES = {
     "picker": "oms/front/picker.html",
-    "group_leader": "oms/front/leader.html",
     "none": "oms/front/no_role.html",
 }
 

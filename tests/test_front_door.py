@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from inventory.models import Warehouse
+
 PASSWORD = "front-door-Pa55!"
 
 
@@ -50,11 +52,12 @@ def test_a_picker_goes_to_the_floor_pages_once_they_exist(picker_client):
     assert response.status_code == 200 and "仓库作业页面" in response.content.decode()
 
 
-def test_a_group_leader_gets_a_plain_page_saying_what_will_be_there(leader_client):
+def test_a_group_leader_goes_to_the_leader_pages(leader_client):
     response = leader_client.get("/")
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "团长页面" in page and "20:00" in page and "退出登录" in page
+    assert response.status_code == 302 and response["Location"] == "/leader/"
+    # A group-leader account that ops have not linked to a station yet is told so there.
+    page = leader_client.get("/leader/")
+    assert page.status_code == 403 and "不是启用中的团长" in page.content.decode()
 
 
 def test_an_account_without_a_role_is_told_so(client, django_user_model):
@@ -70,14 +73,14 @@ def test_logging_in_at_the_front_door_routes_by_role(client, ops_member, leader_
     client.post("/logout/")
     _with_password(leader_member)
     response = client.post("/login/", {"username": leader_member.username, "password": PASSWORD}, follow=True)
-    assert "团长页面" in response.content.decode()
+    assert ("/leader/", 302) in response.redirect_chain
     client.post("/logout/")
     bad = client.post("/login/", {"username": leader_member.username, "password": "wrong"})
     assert bad.status_code == 200 and "oms-front-error" in bad.content.decode()
 
 
 def test_a_non_staff_account_at_the_back_office_is_told_where_to_go(client, picker_member, leader_member):
-    for member, where in ((picker_member, "/floor/login/"), (leader_member, "/login/")):
+    for member, where in ((picker_member, "/floor/login/"), (leader_member, "/leader/login/")):
         _with_password(member)
         response = client.post(
             reverse("admin:login"), {"username": member.username, "password": PASSWORD, "next": "/admin/"}
@@ -116,6 +119,8 @@ def test_every_link_we_print_is_a_real_page(db, settings, capsys):
     """make run's "Serving" line, demo_logins' addresses and the admin's 查看站点: each answers
     200 (after its redirects) for the account it is meant for, never a 404."""
     settings.DEBUG = True
+    # The demo's 杭州仓, so that demo_logins links the leader login to its pickup station (as after seed_demo).
+    Warehouse.objects.create(code="HZ", name="杭州仓")
     call_command("demo_logins", "--base-url", "http://testserver")
     printed = capsys.readouterr().out
     with open(settings.BASE_DIR / "Makefile", encoding="utf-8") as makefile:
