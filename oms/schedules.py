@@ -22,6 +22,7 @@ SCHEDULES = (
     Declared("oms.requeue_inbox", "channels.tasks.requeue_inbox"),
     Declared("oms.push_outbound", "channels.tasks.push_outbound"),
     Declared("oms.restock_rerun", "orders.tasks.restock_rerun"),
+    Declared("oms.sla_sweep", "orders.tasks.sla_sweep"),
 )
 
 

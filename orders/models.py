@@ -109,6 +109,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("view_pii", _("可查看完整手机号和地址")),
             ("change_address_order", _("可修改收货地址")),
             ("resolve_exception_order", _("可处理订单异常")),
+            ("merge_order", _("可合单、拆单和重新分仓")),
+            ("receive_escalation_order", _("接收异常升级邮件")),
         ]
         indexes = [
             models.Index(fields=["channel", "status"]),
