@@ -16,7 +16,7 @@ from orders.services.platform import order_close_for_platform
 from orders.services.review import order_review
 from orders.states import HoldReason, OrderStatus, PlatformStatus
 
-K, O = ReviewKind, ReviewOutcome
+K, OUT = ReviewKind, ReviewOutcome
 
 
 def _reviewed(order: Order) -> dict:
@@ -39,7 +39,7 @@ def _reviewed(order: Order) -> dict:
     ],
 )
 def test_rule_kinds_on_the_draft(stocked, make_draft, review_rule, auto_approve, kind, fields, draft, matches):
-    review_rule(kind, O.HOLD, **fields)
+    review_rule(kind, OUT.HOLD, **fields)
     order = order_intake(draft=make_draft([("A001", 1)], **draft)).order
     assert order.status == (OrderStatus.ON_HOLD if matches else OrderStatus.READY)
     trace = _reviewed(order)
@@ -48,7 +48,7 @@ def test_rule_kinds_on_the_draft(stocked, make_draft, review_rule, auto_approve,
 
 
 def test_municipality_without_a_city_line_resolves(stocked, make_draft, review_rule, auto_approve):
-    review_rule(K.ADDRESS, O.HOLD)
+    review_rule(K.ADDRESS, OUT.HOLD)
     for city, district in (("", "浦东新区"), ("上海市", "浦东新区"), ("浦东新区", "张江镇")):
         order = order_intake(draft=make_draft(province="上海", city=city, district=district)).order
         assert order.status == OrderStatus.READY, (city, district)
@@ -61,8 +61,8 @@ def test_municipality_without_a_city_line_resolves(stocked, make_draft, review_r
 
 
 def test_trusted_customer_both_ways(stocked, make_draft, review_rule, listed, auto_approve):
-    review_rule(K.TRUSTED, O.APPROVE)
-    review_rule(K.AMOUNT_ABOVE, O.HOLD, amount="1")  # everyone else is held
+    review_rule(K.TRUSTED, OUT.APPROVE)
+    review_rule(K.AMOUNT_ABOVE, OUT.HOLD, amount="1")  # everyone else is held
     listed(ListKind.TRUSTED, phone="13900001111")
     trusted = order_intake(draft=make_draft(phone="13900001111")).order
     other = order_intake(draft=make_draft(phone="13900002222")).order
@@ -73,7 +73,7 @@ def test_trusted_customer_both_ways(stocked, make_draft, review_rule, listed, au
 
 
 def test_blacklist_by_phone_and_by_address(stocked, make_draft, review_rule, listed, auto_approve):
-    review_rule(K.BLOCKED, O.HOLD, hold_reason=HoldReason.RISK, note="黑名单，联系主管")
+    review_rule(K.BLOCKED, OUT.HOLD, hold_reason=HoldReason.RISK, note="黑名单，联系主管")
     listed(ListKind.BLOCKED, phone="13700007777")
     listed(ListKind.BLOCKED, address="杭州市西湖区 文三路 90 号")
     by_phone = order_intake(draft=make_draft(phone="13700007777", street="中山路 1 号")).order
@@ -89,17 +89,17 @@ def test_blacklist_by_phone_and_by_address(stocked, make_draft, review_rule, lis
 
 
 def test_buyer_message_leaves_the_order_for_a_person(stocked, make_draft, review_rule, auto_approve):
-    review_rule(K.BUYER_NOTE, O.FLAG)
+    review_rule(K.BUYER_NOTE, OUT.FLAG)
     with_note = order_intake(draft=replace(make_draft(), buyer_note="请周六送，电话 13812345678")).order
     without = order_intake(draft=make_draft()).order
     assert with_note.status == OrderStatus.PENDING_REVIEW
-    assert _reviewed(with_note)["outcome"] == O.FLAG
+    assert _reviewed(with_note)["outcome"] == OUT.FLAG
     assert without.status == OrderStatus.READY
     assert "13812345678" not in str(_reviewed(with_note))  # the note's phone is masked in the trace
 
 
 def test_frequent_returns(stocked, make_draft, review_rule, auto_approve):
-    review_rule(K.RETURNS, O.HOLD, count=2, days=30)
+    review_rule(K.RETURNS, OUT.HOLD, count=2, days=30)
     for _ in range(2):
         refunded = order_intake(draft=make_draft(phone="13600006666")).order
         order_close_for_platform(order=refunded, status=PlatformStatus.REFUNDING)
@@ -114,7 +114,7 @@ def test_frequent_returns(stocked, make_draft, review_rule, auto_approve):
 def test_privacy_number_where_the_shop_requires_the_platform_waybill(
     stocked, make_draft, review_rule, shop_policy, taobao_channel, auto_approve
 ):
-    review_rule(K.PRIVACY_WAYBILL, O.HOLD)
+    review_rule(K.PRIVACY_WAYBILL, OUT.HOLD)
     virtual = make_draft(phone="17098765432-5678")
     assert order_intake(draft=virtual).order.status == OrderStatus.READY  # the shop does not require it
     shop_policy(taobao_channel, platform_waybill_required=True)
@@ -125,7 +125,7 @@ def test_privacy_number_where_the_shop_requires_the_platform_waybill(
 
 
 def test_rule_limited_to_another_shop_is_skipped(stocked, make_draft, review_rule, jd_channel, auto_approve):
-    review_rule(K.AMOUNT_ABOVE, O.HOLD, amount="1", channel=jd_channel)
+    review_rule(K.AMOUNT_ABOVE, OUT.HOLD, amount="1", channel=jd_channel)
     order = order_intake(draft=make_draft()).order
     assert order.status == OrderStatus.READY
     assert _reviewed(order)["rules"][0]["skipped"] == "channel"
@@ -135,9 +135,9 @@ def test_rule_limited_to_another_shop_is_skipped(stocked, make_draft, review_rul
 
 
 def test_trace_names_each_rule_in_order_the_decider_and_what_it_saw(stocked, make_draft, review_rule, auto_approve):
-    first = review_rule(K.AMOUNT_BELOW, O.APPROVE, amount="5", name="小额直接过")
-    second = review_rule(K.AMOUNT_ABOVE, O.HOLD, amount="10", name="大额挂起")
-    review_rule(K.BUYER_NOTE, O.FLAG, name="有留言")
+    first = review_rule(K.AMOUNT_BELOW, OUT.APPROVE, amount="5", name="小额直接过")
+    second = review_rule(K.AMOUNT_ABOVE, OUT.HOLD, amount="10", name="大额挂起")
+    review_rule(K.BUYER_NOTE, OUT.FLAG, name="有留言")
     order = order_intake(draft=make_draft([("A001", 1)], price=Decimal("19.90"))).order
     trace = _reviewed(order)
     assert [(r["rule"], r["name"], r["matched"]) for r in trace["rules"]] == [
@@ -160,7 +160,7 @@ def test_no_rules_and_manual_default_leave_orders_waiting_without_a_trace(stocke
 
 
 def test_review_switched_off(stocked, make_draft, review_rule, flow_settings):
-    review_rule(K.AMOUNT_ABOVE, O.APPROVE, amount="0")
+    review_rule(K.AMOUNT_ABOVE, OUT.APPROVE, amount="0")
     flow_settings.review_enabled = False
     flow_settings.save()
     assert order_intake(draft=make_draft()).order.status == OrderStatus.PENDING_REVIEW
@@ -170,24 +170,24 @@ def test_review_switched_off(stocked, make_draft, review_rule, flow_settings):
 
 
 def test_payment_reviews_at_once(stocked, make_draft, review_rule, auto_approve):
-    review_rule(K.AMOUNT_ABOVE, O.HOLD, amount="1000")
+    review_rule(K.AMOUNT_ABOVE, OUT.HOLD, amount="1000")
     order = order_intake(draft=make_draft(paid=False)).order
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert order_mark_paid(order=order).status == OrderStatus.READY
-    assert _reviewed(order)["outcome"] == O.APPROVE
+    assert _reviewed(order)["outcome"] == OUT.APPROVE
 
 
 def test_changing_rules_never_re_reviews_approved_orders(stocked, make_draft, review_rule, auto_approve):
     approved = order_intake(draft=make_draft()).order
     assert approved.status == OrderStatus.READY
-    review_rule(K.AMOUNT_ABOVE, O.HOLD, amount="1")
+    review_rule(K.AMOUNT_ABOVE, OUT.HOLD, amount="1")
     approved.refresh_from_db()
     assert approved.status == OrderStatus.READY
     assert approved.events.filter(action=EventAction.REVIEW).count() == 1
 
 
 def test_release_re_runs_review(stocked, make_draft, review_rule, listed, auto_approve, ops_user):
-    rule = review_rule(K.BLOCKED, O.HOLD)
+    rule = review_rule(K.BLOCKED, OUT.HOLD)
     entry = listed(ListKind.BLOCKED, phone="13400004444")
     held = order_intake(draft=make_draft(phone="13400004444")).order
     assert held.hold_reason == HoldReason.REVIEW
@@ -205,7 +205,7 @@ def test_release_re_runs_review(stocked, make_draft, review_rule, listed, auto_a
 
 
 def test_automatic_release_is_held_again_by_the_rule(stocked, make_draft, review_rule, listed, auto_approve):
-    review_rule(K.BLOCKED, O.HOLD)
+    review_rule(K.BLOCKED, OUT.HOLD)
     listed(ListKind.BLOCKED, phone="13300003333")
     order = order_intake(draft=make_draft(phone="13300003333", paid=False)).order
     order = order_hold(order=order, reason=HoldReason.BUYER_REQUEST, note="暂缓")
@@ -215,7 +215,7 @@ def test_automatic_release_is_held_again_by_the_rule(stocked, make_draft, review
 
 
 def test_review_again_by_a_person_only_in_review(stocked, make_draft, review_rule, ops_user, flow_settings):
-    review_rule(K.BUYER_NOTE, O.FLAG)
+    review_rule(K.BUYER_NOTE, OUT.FLAG)
     order = order_intake(draft=make_draft()).order  # no note: default is "manual": stays waiting
     assert order.status == OrderStatus.PENDING_REVIEW
     flow_settings.review_default = "approve"
@@ -228,8 +228,8 @@ def test_review_again_by_a_person_only_in_review(stocked, make_draft, review_rul
 
 
 def test_batch_intake_reviews_like_the_single_one(stocked, make_draft, review_rule, listed, auto_approve):
-    review_rule(K.BLOCKED, O.HOLD)
-    review_rule(K.AMOUNT_ABOVE, O.FLAG, amount="30")
+    review_rule(K.BLOCKED, OUT.HOLD)
+    review_rule(K.AMOUNT_ABOVE, OUT.FLAG, amount="30")
     listed(ListKind.BLOCKED, phone="13200002222")
     drafts = [
         make_draft(phone="13200002222"),
@@ -251,7 +251,7 @@ def test_batch_intake_reviews_like_the_single_one(stocked, make_draft, review_ru
 def test_refund_counts_only_within_the_window(stocked, make_draft, review_rule, auto_approve):
     import time_machine
 
-    review_rule(K.RETURNS, O.HOLD, count=1, days=7)
+    review_rule(K.RETURNS, OUT.HOLD, count=1, days=7)
     with time_machine.travel(timedelta(days=-10), tick=False):
         old = order_intake(draft=make_draft(phone="13100001111")).order
         order_close_for_platform(order=old, status=PlatformStatus.REFUNDING)
