@@ -229,7 +229,12 @@ def routing_statements() -> list[tuple[str, list]]:
 def routing_from_rows(route_rows, category_rows, cold_rows) -> RoutingRules:
     provinces_field = ProvinceRoute._meta.get_field("provinces")
     routes = [
-        (warehouse_id, provinces_field.from_db_value(provinces, None, connection) or [], priority)
+        (
+            warehouse_id,
+            (provinces_field.from_db_value(provinces, None, connection) if isinstance(provinces, str) else provinces)
+            or [],
+            priority,
+        )
         for warehouse_id, provinces, priority in route_rows
     ]
     grouped: dict[tuple[str, str], set] = {}

@@ -23,6 +23,10 @@ EXPECTED = {
         "warehouse.view_carrier", "warehouse.view_carrierservice", "warehouse.view_carrierpickup",
         "warehouse.view_ratezone", "warehouse.view_carrierrate", "warehouse.view_shipment",
         "warehouse.choose_carrier", "warehouse.issue_waybill", "warehouse.print_documents",
+        # The order flow: review rules and lists; merge, split, re-route; see routing, policies, settings, exceptions.
+        "orders.merge_order", "orders.view_orderflag", "orders.view_provinceroute", "orders.view_categoryroute",
+        "orders.view_channelpolicy", "orders.view_flowsettings",
+        *(f"orders.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("reviewrule", "reviewlistentry")),
     },
     PICKER: {
         "inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin",
@@ -43,6 +47,9 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     *(f"warehouse.{verb}_{model}" for verb in ("add", "change", "delete", "view")
       for model in ("carrier", "carrierservice", "carrierpickup", "ratezone", "carrierrate")),
     "oms.view_loginlock", "oms.unlock_loginlock",
+    *(f"orders.{verb}_{model}" for verb in ("add", "change", "delete", "view")
+      for model in ("provinceroute", "categoryroute", "channelpolicy")),
+    "orders.change_flowsettings", "orders.receive_escalation_order",
 }
 
 
