@@ -269,6 +269,12 @@ class OrderFlag(models.Model):
             models.Index(fields=["order", "reason"], name="orderflag_order_reason_idx"),
             models.Index(fields=["raised_at"], name="orderflag_raised_idx"),
             models.Index(fields=["raised_at"], name="orderflag_open_idx", condition=models.Q(resolved_at__isnull=True)),
+            # The sweep's escalation: open flags nobody has been emailed about.
+            models.Index(
+                fields=["raised_at"],
+                name="orderflag_unescalated_idx",
+                condition=models.Q(resolved_at__isnull=True, escalated_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from oms.demo.build import build_catalogue
 from oms.demo.carriers import seed_carriers
 from oms.demo.floor import seed_floor
-from oms.demo.flow import merge_demo, seed_flow
+from oms.demo.flow import merge_demo, seed_flow, seed_routing
 from oms.demo.plans import Planner
 from oms.demo.run import Runner
 from oms.demo.timeline import spread
@@ -38,12 +38,13 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     now = timezone.now()
     catalogue = build_catalogue(rng=rng, scale=max(1.0, orders / 2000))
     seed_carriers()
-    # One order less is planned: the last one is the buyer's second order, merged into an earlier one.
-    plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders - 1 if orders > 1 else orders)
+    seed_routing()
+    plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
     runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
     runner.run(plans)
     runner.leave_exceptions()
-    merged = merge_demo() if orders > 1 else None
+    # One more order: a buyer's second order, in another shop, merged into the first (已合并).
+    merged = merge_demo() if orders else None
     seed_flow(channels=catalogue.channels)
     spread(rng=rng, now=now)
     seed_floor()

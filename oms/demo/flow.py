@@ -34,8 +34,24 @@ RULES = (
 CAPACITY = {"HZ": 300, "GZ": 200, "CD": 150}
 
 
+def seed_routing() -> None:
+    """Routing rules, before the orders are played: each warehouse serves its own provinces first
+    and 杭州仓, the main one, the rest of the country; every demo warehouse has a cold room (bin
+    zone C), so may ship 生鲜; daily capacities for the escalation levels."""
+    from inventory.models import Warehouse
+
+    if ProvinceRoute.objects.exists():
+        return
+    for warehouse in Warehouse.objects.filter(code__in=CAPACITY):
+        Warehouse.objects.filter(pk=warehouse.pk).update(daily_capacity=CAPACITY[warehouse.code], cold_chain=True)
+        ProvinceRoute.objects.create(warehouse=warehouse, provinces=warehouse.provinces, priority=1)
+        if warehouse.code == "HZ":
+            ProvinceRoute.objects.create(warehouse=warehouse, provinces=[], priority=50)
+    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
+
+
 def seed_flow(*, channels: dict) -> None:
-    """Create the flow configuration if there is none yet (running the seed again keeps it)."""
+    """The review rules, lists and shop policies, if there are none yet (a second seed keeps them)."""
     if ReviewRule.objects.exists():
         return
     FlowSettings.objects.filter(pk=1).update(review_enabled=True, review_default="approve")
@@ -43,13 +59,6 @@ def seed_flow(*, channels: dict) -> None:
         ReviewRule.objects.create(name=name, sequence=sequence * 10, kind=kind, outcome=outcome, **fields)
     ReviewListEntry.objects.create(list_kind="blocked", phone="13800000000", note="多次恶意退款")
     ReviewListEntry.objects.create(list_kind="blocked", address="测试路 1 号", note="虚假地址")
-    from inventory.models import Warehouse
-
-    for warehouse in Warehouse.objects.filter(code__in=CAPACITY):
-        # Every demo warehouse has a cold room (bin zone C): it may ship 生鲜.
-        Warehouse.objects.filter(pk=warehouse.pk).update(daily_capacity=CAPACITY[warehouse.code], cold_chain=True)
-        ProvinceRoute.objects.create(warehouse=warehouse, provinces=warehouse.provinces, priority=1)
-    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
     for code, channel in channels.items():
         ChannelPolicy.objects.create(
             channel=channel, allow_split=code in ("taobao", "jd"), platform_waybill_required=code == "pinduoduo",

@@ -31,8 +31,9 @@ from datetime import datetime, timedelta
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,8 +57,29 @@ class SweepReport:
     escalated: list[str] = field(default_factory=list)
 
 
-def _not_flagged(reason: str):
-    return ~Exists(OrderFlag.objects.filter(order=OuterRef("pk"), reason=reason))
+def _not_flagged(reason: str) -> RawSQL:
+    """The order has never had this flag: a probe of the flags' (order, reason) index per
+    candidate. On PostgreSQL the ``OFFSET 0`` keeps the planner from turning it into a join that
+    reads every flag of the reason (the backlog's flags outnumber the orders just gone late)."""
+    quote = connection.ops.quote_name
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    flags, orders = quote(OrderFlag._meta.db_table), quote(Order._meta.db_table)
+    # Only quoted table names and a constant are interpolated; the reason is a parameter.
+    sql = f"NOT EXISTS (SELECT 1 FROM {flags} f WHERE f.order_id = {orders}.id AND f.reason = %s{fence})"  # noqa: S608
+    return RawSQL(sql, [reason], output_field=BooleanField())  # noqa: S611
+
+
+def _not_escalated_before() -> RawSQL:
+    """No flag of the flag's order was escalated before (an index probe per candidate; see
+    ``_not_flagged`` for the ``OFFSET 0``)."""
+    quote = connection.ops.quote_name
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    flags = quote(OrderFlag._meta.db_table)
+    sql = (
+        f"NOT EXISTS (SELECT 1 FROM {flags} e WHERE e.order_id = {flags}.order_id "  # noqa: S608
+        f"AND e.escalated_at IS NOT NULL{fence})"
+    )
+    return RawSQL(sql, [], output_field=BooleanField())  # noqa: S611
 
 
 def late_to_pick(now: datetime, settings: FlowSettings) -> dict[int, int]:
@@ -150,10 +172,9 @@ def escalate(*, now: datetime, settings: FlowSettings) -> list[str]:
     """Email the supervisors about orders whose oldest open flag is older than the limit, once per
     order. Returns the order numbers escalated."""
     limit = now - timedelta(minutes=settings.escalate_after_minutes)
-    escalated_before = OrderFlag.objects.filter(order=OuterRef("order"), escalated_at__isnull=False)
     due = (
         OrderFlag.objects.filter(resolved_at__isnull=True, escalated_at__isnull=True, raised_at__lte=limit)
-        .filter(~Exists(escalated_before))
+        .filter(_not_escalated_before())
         .order_by("raised_at")
         .values_list("order_id", flat=True)[:BATCH]
     )
@@ -168,7 +189,7 @@ def escalate(*, now: datetime, settings: FlowSettings) -> list[str]:
         ids = [pk for pk, _number, _status in orders]
         flags = list(
             OrderFlag.objects.filter(order_id__in=ids, resolved_at__isnull=True, escalated_at__isnull=True)
-            .filter(~Exists(escalated_before))
+            .filter(_not_escalated_before())
             .order_by("raised_at")
             .values_list("order_id", "reason", "raised_at")
         )
