@@ -12,6 +12,7 @@ has started, or while the floor holds the order (``orders.hooks.floor_holds``).
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inventory.models import StockLevel
 from orders.drafts import Recipient
 from orders.events import EventAction, order_event_record
 from orders.flow_reads import read_routing
@@ -108,8 +109,6 @@ def reroute_locked(order: Order, *, actor=None, note: str = "", refuse: bool = F
 def _rows_with_own(stock: LiveStock, needs: dict[int, int], own: dict[int, int]) -> list:
     """The stock rows the routing weighs, including the rows holding the order's own units even
     when nothing else is free there."""
-    from inventory.models import StockLevel
-
     rows = {row[0]: row for row in stock.rows_for(needs)}
     missing = set(own) - set(rows)
     if missing:
