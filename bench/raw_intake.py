@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+NO_PHONE = "-"  # as orders.flow_reads.NO_PHONE: no stored phone is it
+
 DEDUP_SQL = """
 SELECT (SELECT s.order_id FROM orders_ordersource s JOIN channels_channel c ON c.id = s.channel_id
          WHERE c.code = %(channel)s AND s.external_id = %(external_id)s AND NOT s.split_copy LIMIT 1),
@@ -161,8 +163,8 @@ class RawIntake:
             flow = [
                 conn.execute(FLOW_CONFIG_SQL, [draft.channel]),
                 conn.execute(RULES_SQL),
-                conn.execute(LISTS_SQL, [phone or "\x00"]),
-                conn.execute(REFUNDS_SQL, [phone or "\x00"]),
+                conn.execute(LISTS_SQL, [phone or NO_PHONE]),
+                conn.execute(REFUNDS_SQL, [phone or NO_PHONE]),
                 conn.execute(ROUTES_SQL),
                 conn.execute(CATEGORY_SQL),
                 conn.execute(COLD_SQL),

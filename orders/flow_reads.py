@@ -29,6 +29,9 @@ from orders.models import Order, OrderEvent, channel_model
 
 #: The longest window of the frequent-returns rule (days): the refunds read reach this far back.
 MAX_REFUND_DAYS = 90
+#: Stands in for "no phone" in the reads by phone: no stored phone is it (an empty one would match
+#: every order without a phone).
+NO_PHONE = "-"
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def rules_from_rows(rows) -> list[RuleRow]:
 
 
 def _phones(phones) -> list[str]:
-    return sorted({p for p in phones if p}) or ["\x00"]
+    return sorted({p for p in phones if p}) or [NO_PHONE]
 
 
 def lists_statement(phones) -> tuple[str, list]:

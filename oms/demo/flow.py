@@ -69,9 +69,12 @@ def seed_flow(*, channels: dict) -> None:
 def merge_demo() -> Order | None:
     """A buyer who ordered again in another shop while the first order waited: the new order is
     taken in (``order_intake``), approved, and merged into the first (``order_merge``)."""
+    waiting = (
+        Order.objects.filter(phone_privacy="", warehouse__isnull=False).exclude(phone="").exclude(channel__code="jd")
+    )
     first = (
-        Order.objects.filter(status=OrderStatus.READY, phone_privacy="", warehouse__isnull=False)
-        .exclude(phone="").exclude(channel__code="jd").order_by("-pk").first()
+        waiting.filter(status=OrderStatus.READY).order_by("-pk").first()
+        or waiting.filter(status=OrderStatus.PENDING_REVIEW).order_by("-pk").first()
     )
     line = first.lines.filter(sku__isnull=False, gift="").first() if first else None
     if line is None:
@@ -88,7 +91,7 @@ def merge_demo() -> Order | None:
     )
     mate = order_intake(draft=draft).order
     try:
-        if mate.status == OrderStatus.PENDING_REVIEW:
+        if mate.status == OrderStatus.PENDING_REVIEW and first.status == OrderStatus.READY:
             mate = order_approve(order=mate)
         return order_merge(orders=[first, mate], note="同一买家在京东又下一单，合并发货")
     except OrderActionRefused:
