@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.utils import timezone
 
@@ -24,7 +24,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_sweeps_at_once_flag_once_and_email_once(stocked, make_draft, django_user_model):
     FlowSettings.objects.filter(pk=1).update(escalate_after_minutes=1)
     boss = django_user_model.objects.create_user(username="boss", email="boss@example.com")
-    boss.groups.add(Group.objects.get(name="supervisor"))
+    # transaction=True tests start without the groups the roles migration made: the permission directly.
+    boss.user_permissions.add(Permission.objects.get(codename="receive_escalation_order"))
     start = timezone.now() - timedelta(hours=5)
     with time_machine.travel(start, tick=False):
         orders = [order_intake(draft=make_draft()).order for _ in range(20)]
