@@ -9,7 +9,7 @@ SIM_PORT ?= 8765
 SIM_URL := http://127.0.0.1:$(SIM_PORT)
 DEMO_LIVE ?= 1
 
-.PHONY: setup run test lint bench-intake bench-hot-sku bench-import bench-webhooks bench-waves bench-scan bench-cutoff messages clean
+.PHONY: setup run test lint bench-intake bench-sla bench-hot-sku bench-import bench-webhooks bench-waves bench-scan bench-cutoff messages clean
 
 $(STAMP): requirements.lock
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -62,6 +62,9 @@ lint: setup
 
 bench-intake: setup
 	$(BIN)/python bench/intake.py
+
+bench-sla: setup
+	$(BIN)/python bench/sla_sweep.py
 
 bench-hot-sku: setup
 	$(BIN)/python bench/hot_sku.py

@@ -215,7 +215,7 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                                customers.get(customer_phone(first[6], first[7])), first[6], contact.phone,
                                first[8], first[9], first[10], first[12], "", "", 0, "CNY", goods, 0, 0, paid, placed,
                                now, None, wh, "", "", now, now, "", "", contact.privacy, contact.extension))
-                sources.append((oid, channel_id, ext, "", None, now))
+                sources.append((oid, channel_id, ext, "", None, now, False))
                 for code, title, qty, amount in items:
                     sku_id = skus[code][0]
                     lines.append((oid, sku_id, code, title, qty, (amount / qty).quantize(Decimal("0.01")), wh,
@@ -233,8 +233,8 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                  "shipping_fee, discount_amount, paid_amount, placed_at, paid_at, promised_ship_at, warehouse_id, "
                  "carrier, tracking_number, created_at, updated_at, exception_reason, exception_note, phone_privacy, "
                  "phone_extension", orders),
-                ("orders_ordersource", "order_id, channel_id, external_id, buyer_nick, import_job_id, created_at",
-                 sources),
+                ("orders_ordersource", "order_id, channel_id, external_id, buyer_nick, import_job_id, created_at, "
+                 "split_copy", sources),
                 ("orders_orderline", "order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id, "
                  "stock_level_id, reserved_quantity, gift", lines),
                 ("orders_orderevent", "order_id, action, from_status, to_status, actor_id, at, note, data", events),

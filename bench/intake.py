@@ -2,22 +2,29 @@
 
 K worker processes (``--workers``, default 4; ``spawn`` start method, each calls ``django.setup()``)
 push realistic 3-line orders (recipient, province, paid or not, distinct external ids; SKUs with
-plenty of stock in 3 warehouses) through ``order_intake``. The baseline (``bench/raw_intake.py``)
-does the same work by hand with psycopg 3 in pipeline mode, per order:
+plenty of stock in 3 warehouses) through ``order_intake``, with the auto-review and the routing
+rules on (``seed_flow``). The baseline (``bench/raw_intake.py``) does the same work by hand with
+psycopg 3 in pipeline mode, per order:
 
 1. one pipeline (autocommit): the dedup lookup on ``orders_ordersource`` with the channel check, the
    daily number UPSERT on ``orders_ordernumbersequence`` (skipped by its own WHERE on a repeat),
-   the SKUs, the available stock rows with their warehouses' provinces, the customer by phone, and
-   the next order id;
-2. the warehouse chosen in Python by the same rule as ``orders.services.allocation``;
+   the SKUs, the available stock rows with their warehouses' provinces, the customer by phone, the
+   flow settings with the shop's policy, the review rules, the list entries for the phone and the
+   blacklisted addresses, the phone's refunds, the routing rules (province, category, cold chain),
+   and the next order id;
+2. the warehouse chosen in Python by the same rule (``orders.services.routing.route``; on a tie of
+   priority the rate table is read by hand for the cost), and the review decided by the same rules
+   (``orders.review.review_decide``);
 3. one pipeline, one transaction: the conditional reservation UPDATE on ``inventory_stocklevel``
    (rows locked in pk order; a shortfall aborts the transaction), the ``inventory_stockmovement``
    rows, the customer insert if the phone is new, then ``orders_order``, ``orders_ordersource``,
-   the ``orders_orderline`` rows and the ``orders_orderevent`` row, COMMIT.
+   the ``orders_orderline`` rows and the ``orders_orderevent`` rows (created with the routing's
+   trace, review, approve or hold), COMMIT.
 
 Both write the same rows into the same tables with the same indexes and constraints; after every
 round the script compares them column by column (ids, order numbers, the times the database
-stamps and the phone prefix that keeps each run's customers apart excepted) and fails if they differ. Runs alternate
+stamps and the phone prefix that keeps each run's customers apart excepted, also where the review's
+trace shows the phone masked) and fails if they differ. Runs alternate
 ours, raw, ours, raw, ... with one unmeasured warm-up round first and three measured rounds;
 the figures are medians, the ratio is median(ours) / median(raw).
 
@@ -145,18 +152,71 @@ def handle(job: dict, worker: int, start) -> dict:
 
 
 def seed_catalog(sku_count: int) -> list[tuple[str, str]]:
-    """Warehouses, SKUs and opening stock, through the real services; returns [(code, price)]."""
+    """Warehouses, SKUs and opening stock, through the real services; returns [(code, price)].
+    One SKU in 20 is 生鲜 (fresh: only the cold-chain 广州仓 may ship it)."""
     from inventory.models import Sku, Warehouse
     from inventory.services import stock_receive
 
     warehouses = [Warehouse.objects.create(code=c, name=n, provinces=p) for c, n, p in WAREHOUSES]
     skus = []
     for i in range(sku_count):
-        sku = Sku.objects.create(code=f"B{i:04d}", name=f"压测商品 {i:04d}", unit_weight_g=100 + i)
+        category = "生鲜" if i % 20 == 7 else "家居"
+        sku = Sku.objects.create(code=f"B{i:04d}", name=f"压测商品 {i:04d}", unit_weight_g=100 + i, category=category)
         for warehouse in warehouses:
             stock_receive(sku=sku, warehouse=warehouse, quantity=1_000_000, reference="opening")
         skus.append((sku.code, str(sku_price(i))))
+    seed_flow(warehouses)
     return skus
+
+
+def seed_flow(warehouses) -> None:
+    """Auto-review and routing switched on, as ops would set them up in admin: six review rules
+    (blacklist, unplaceable address, frequent returns, privacy number with the platform's waybill,
+    large amount, buyer message) with 50 blacklisted phones and 20 addresses, approving the rest;
+    each warehouse serving its provinces first and the whole country after (so orders to 四川 and
+    湖北 tie and the rate table decides); 生鲜 from the cold-chain warehouse only; a rate table."""
+    from decimal import Decimal
+
+    from inventory.models import Warehouse
+    from orders.flow_models import (
+        CategoryMode,
+        CategoryRoute,
+        FlowSettings,
+        ProvinceRoute,
+        ReviewKind,
+        ReviewListEntry,
+        ReviewOutcome,
+        ReviewRule,
+    )
+    from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
+
+    FlowSettings.objects.filter(pk=1).update(review_enabled=True, review_default="approve")
+    rules = [
+        ("黑名单", ReviewKind.BLOCKED, ReviewOutcome.HOLD, {}),
+        ("地址无法识别", ReviewKind.ADDRESS, ReviewOutcome.HOLD, {"hold_reason": "bad_address"}),
+        ("频繁退货", ReviewKind.RETURNS, ReviewOutcome.FLAG, {"count": 3, "days": 30}),
+        ("隐私号需平台面单", ReviewKind.PRIVACY_WAYBILL, ReviewOutcome.HOLD, {}),
+        ("大额订单", ReviewKind.AMOUNT_ABOVE, ReviewOutcome.FLAG, {"amount": Decimal("2000")}),
+        ("有买家留言", ReviewKind.BUYER_NOTE, ReviewOutcome.FLAG, {}),
+    ]
+    for sequence, (name, kind, outcome, fields) in enumerate(rules, start=1):
+        ReviewRule.objects.create(name=name, sequence=sequence, kind=kind, outcome=outcome, **fields)
+    ReviewListEntry.objects.bulk_create(
+        [ReviewListEntry(list_kind="blocked", phone=f"1990000{i:04d}") for i in range(50)]
+        + [ReviewListEntry(list_kind="blocked", address=f"黑名单路 {i} 号") for i in range(20)]
+    )
+    carrier = Carrier.objects.create(code="ZTO", name="中通快递", short_name="中通")
+    service = CarrierService.objects.create(carrier=carrier, name="中通标快")
+    everywhere = [p for place in PLACES for p in (place[0][:2],)]
+    for n, warehouse in enumerate(warehouses):
+        ProvinceRoute.objects.create(warehouse=warehouse, provinces=warehouse.provinces, priority=1)
+        ProvinceRoute.objects.create(warehouse=warehouse, provinces=[], priority=50)
+        zone = RateZone.objects.create(warehouse=warehouse, name="全国", provinces=everywhere)
+        CarrierRate.objects.create(
+            service=service, zone=zone, first_price=Decimal(10 - n), step_price=Decimal("2.00")
+        )
+    Warehouse.objects.filter(code="GZ").update(cold_chain=True)
+    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
 
 
 #: One row per order, everything that must match between ours and raw.
@@ -171,7 +231,9 @@ SELECT s.external_id, o.status, o.hold_reason, o.hold_note, o.warehouse_id, o.re
                              l.stock_level_id, l.reserved_quantity)::text ORDER BY l.id)
           FROM orders_orderline l WHERE l.order_id = o.id),
        (SELECT array_agg(ROW(e.action, e.from_status, e.to_status, e.actor_id, e.note,
-                             e.data - 'channel')::text ORDER BY e.id)
+                             -- the review's trace shows the masked phone: its run prefix differs
+                             regexp_replace((e.data - 'channel')::text, '"1[0-9]{2}[*]{4}', '"1xx****', 'g'))::text
+                         ORDER BY e.id)
           FROM orders_orderevent e WHERE e.order_id = o.id),
        (SELECT array_agg(ROW(m.stock_level_id, m.delta_on_hand, m.delta_reserved, m.reason, m.note,
                              m.actor_id)::text ORDER BY m.id)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+NO_PHONE = "-"  # as orders.flow_reads.NO_PHONE: no stored phone is it
+
 DEDUP_SQL = """
 SELECT (SELECT s.order_id FROM orders_ordersource s JOIN channels_channel c ON c.id = s.channel_id
-         WHERE c.code = %(channel)s AND s.external_id = %(external_id)s LIMIT 1),
+         WHERE c.code = %(channel)s AND s.external_id = %(external_id)s AND NOT s.split_copy LIMIT 1),
        (SELECT id FROM channels_channel WHERE code = %(channel)s AND active)
 """
 NEXT_NUMBER_SQL = """
@@ -21,19 +23,56 @@ INSERT INTO orders_ordernumbersequence (day, last)
 SELECT %(day)s, 1
  WHERE EXISTS (SELECT 1 FROM channels_channel WHERE code = %(channel)s AND active)
    AND NOT EXISTS (SELECT 1 FROM orders_ordersource s JOIN channels_channel c ON c.id = s.channel_id
-                    WHERE c.code = %(channel)s AND s.external_id = %(external_id)s)
+                    WHERE c.code = %(channel)s AND s.external_id = %(external_id)s AND NOT s.split_copy)
 ON CONFLICT (day) DO UPDATE SET last = orders_ordernumbersequence.last + 1
 RETURNING last
 """
-SKUS_SQL = "SELECT id, code, name FROM inventory_sku WHERE code = ANY(%s) AND active"
+SKUS_SQL = "SELECT id, code, name, category, unit_weight_g FROM inventory_sku WHERE code = ANY(%s) AND active"
 STOCK_SQL = """
-SELECT sl.id, sl.sku_id, sl.warehouse_id, sl.on_hand - sl.reserved, w.provinces
+SELECT sl.id, sl.sku_id, sl.warehouse_id, sl.on_hand, sl.reserved, w.provinces
   FROM inventory_stocklevel sl
   JOIN inventory_sku k ON k.id = sl.sku_id
   JOIN inventory_warehouse w ON w.id = sl.warehouse_id
  WHERE k.code = ANY(%s) AND k.active AND w.active AND sl.on_hand > sl.reserved
 """
 CUSTOMER_SQL = "SELECT id FROM orders_customer WHERE phone = %s"
+#: What the auto-review and the routing read (``orders.flow_reads``), written by hand.
+FLOW_CONFIG_SQL = """
+SELECT c.id, p.pick_sla_minutes, p.allow_split, p.platform_waybill_required,
+       s.pick_sla_minutes, s.review_enabled, s.review_default, s.auto_merge
+  FROM channels_channel c LEFT JOIN orders_channelpolicy p ON p.channel_id = c.id
+  LEFT JOIN orders_flowsettings s ON s.id = 1
+ WHERE c.code = %s
+"""
+RULES_SQL = """
+SELECT id, name, kind, channel_id, amount, count, days, outcome, hold_reason, note
+  FROM orders_reviewrule WHERE enabled ORDER BY sequence, id
+"""
+LISTS_SQL = """
+SELECT id, list_kind, phone, address FROM orders_reviewlistentry
+ WHERE phone = %s OR (list_kind = 'blocked' AND address <> '') ORDER BY id
+"""
+REFUNDS_SQL = """
+SELECT o.phone, e.order_id, max(e.at) FROM orders_orderevent e JOIN orders_order o ON o.id = e.order_id
+ WHERE e.action = 'refund' AND e.at >= now() - interval '90 days' AND o.phone = %s GROUP BY o.phone, e.order_id
+"""
+ROUTES_SQL = """
+SELECT r.warehouse_id, r.provinces, r.priority FROM orders_provinceroute r
+  JOIN inventory_warehouse w ON w.id = r.warehouse_id WHERE r.enabled AND w.active ORDER BY r.id
+"""
+CATEGORY_SQL = """
+SELECT r.category, r.mode, m.warehouse_id FROM orders_categoryroute r
+  LEFT JOIN orders_categoryroute_warehouses m ON m.categoryroute_id = r.id WHERE r.enabled ORDER BY r.id
+"""
+COLD_SQL = "SELECT id FROM inventory_warehouse WHERE cold_chain AND active"
+#: Only when warehouses tie on priority: their rate zones and active services' rates.
+RATES_SQL = """
+SELECT z.warehouse_id, z.id, z.provinces, r.first_weight_g, r.first_price, r.step_weight_g, r.step_price
+  FROM warehouse_carrierrate r JOIN warehouse_ratezone z ON z.id = r.zone_id
+  JOIN warehouse_carrierservice s ON s.id = r.service_id JOIN warehouse_carrier c ON c.id = s.carrier_id
+ WHERE z.warehouse_id = ANY(%s) AND s.active AND c.active
+ ORDER BY z.warehouse_id, z.sequence, z.id
+"""
 #: Only when no warehouse can take the order: every active warehouse with what it has of these SKUs.
 SHORTAGE_SQL = """
 SELECT w.id, w.name, w.provinces, sl.sku_id, sl.on_hand - sl.reserved
@@ -76,8 +115,8 @@ VALUES (
     now(), now(), '', '', %(phone_privacy)s, %(phone_extension)s)
 """
 SOURCE_SQL = (
-    "INSERT INTO orders_ordersource (order_id, channel_id, external_id, buyer_nick, import_job_id, created_at) "
-    "VALUES (%s, %s, %s, %s, NULL, now())"
+    "INSERT INTO orders_ordersource (order_id, channel_id, external_id, buyer_nick, import_job_id, created_at, "
+    "split_copy) VALUES (%s, %s, %s, %s, NULL, now(), false)"
 )
 LINES_SQL = """
 INSERT INTO orders_orderline (order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id,
@@ -88,7 +127,7 @@ SELECT %(order_id)s, l.*, '' FROM unnest(%(sku_ids)s::bigint[], %(codes)s::text[
 """
 EVENT_SQL = """
 INSERT INTO orders_orderevent (order_id, action, from_status, to_status, actor_id, at, note, data)
-VALUES (%s, 'created', '', %s, NULL, now(), %s, %s)
+VALUES (%s, %s, %s, %s, NULL, now(), %s, %s)
 """
 
 
@@ -121,6 +160,15 @@ class RawIntake:
             sku_rows = conn.execute(SKUS_SQL, [codes])
             stock_rows = conn.execute(STOCK_SQL, [codes])
             customer = conn.execute(CUSTOMER_SQL, [phone]) if phone else None
+            flow = [
+                conn.execute(FLOW_CONFIG_SQL, [draft.channel]),
+                conn.execute(RULES_SQL),
+                conn.execute(LISTS_SQL, [phone or NO_PHONE]),
+                conn.execute(REFUNDS_SQL, [phone or NO_PHONE]),
+                conn.execute(ROUTES_SQL),
+                conn.execute(CATEGORY_SQL),
+                conn.execute(COLD_SQL),
+            ]
             order_id = conn.execute("SELECT nextval(%s::regclass)", [self.order_sequence])
         existing, channel_id = dedup.fetchone()
         drawn = sequence.fetchone()
@@ -135,53 +183,78 @@ class RawIntake:
             "id": order_id.fetchone()[0],
             "number": f"{self.prefix}{key['day']:%Y%m%d}{drawn[0]:06d}",
             "channel_id": channel_id,
-            "skus": {code: (pk, name) for pk, code, name in sku_rows.fetchall()},
+            "skus": {code: (pk, name, category, weight) for pk, code, name, category, weight in sku_rows.fetchall()},
             "phone": phone,
             "customer_id": (customer.fetchone() or [None])[0] if customer else None,
+            "flow": _flow_facts(phone, *(cursor.fetchall() for cursor in flow)),
         }
-        hold_reason, hold_note, needs, candidates = self._plan(draft, ctx["skus"], stock_rows.fetchall())
+        hold_reason, hold_note, needs, routed = self._plan(draft, ctx, stock_rows.fetchall())
         if hold_reason:  # decided before any reservation
-            return self._write(ctx, None, hold_reason, hold_note)
-        for warehouse_id, levels in candidates:
+            return self._write(ctx, None, hold_reason, hold_note, {})
+        trace = routed.trace
+        for warehouse_id, levels in routed.candidates:
+            if warehouse_id != routed.trace.get("chosen"):
+                trace = {**routed.trace, "chosen": warehouse_id, "taken_after": routed.trace.get("chosen")}
             try:
-                return self._write(ctx, (warehouse_id, levels, needs), "", "")
+                return self._write(ctx, (warehouse_id, levels, needs), "", "", trace)
             except _Shortage:
                 continue
-        return self._write(ctx, None, "out_of_stock", self._shortage_note(draft, ctx["skus"], needs))
+        note = self._shortage_note(draft, ctx["skus"], needs)
+        return self._write(ctx, None, "out_of_stock", note, routed.trace)
 
-    def _plan(self, draft, skus, stock_rows):
+    def _plan(self, draft, ctx, stock_rows):
         from django.utils.text import Truncator
 
-        from orders.address import normalize_province
+        from orders.services.routing import route
 
+        skus = ctx["skus"]
         unknown = sorted({line.sku_code for line in draft.lines if line.sku_code not in skus})
         if unknown:
-            return "unknown_sku", Truncator("未知商家编码：" + "、".join(unknown)).chars(500), {}, []
+            return "unknown_sku", Truncator("未知商家编码：" + "、".join(unknown)).chars(500), {}, None
         missing = draft.recipient.missing_parts()
         if missing:
-            return "bad_address", "地址缺少：" + "、".join(missing), {}, []
+            return "bad_address", "地址缺少：" + "、".join(missing), {}, None
         needs: dict[int, int] = {}
         for line in draft.lines:
             sku_id = skus[line.sku_code][0]
             needs[sku_id] = needs.get(sku_id, 0) + line.quantity
-        by_warehouse: dict[int, dict[int, int]] = {}
-        serves: dict[int, bool] = {}
-        wanted = normalize_province(draft.recipient.province)
-        for level_id, sku_id, warehouse_id, available, provinces in stock_rows:
-            if available >= needs[sku_id]:
-                by_warehouse.setdefault(warehouse_id, {})[sku_id] = level_id
-            serves[warehouse_id] = wanted in {normalize_province(p) for p in provinces or []}
-        candidates = sorted(
-            (wh for wh, levels in by_warehouse.items() if len(levels) == len(needs)),
-            key=lambda wh: (not serves[wh], wh),
+        facts = {pk: ((category or "").strip(), weight or 0) for pk, _name, category, weight in skus.values()}
+        routed = route(
+            needs=needs, province=draft.recipient.province, rows=stock_rows, skus=facts,
+            rules=ctx["flow"].routing, estimate=self._estimate,
         )
-        return "", "", needs, [(wh, by_warehouse[wh]) for wh in candidates]
+        return "", "", needs, routed
 
-    def _write(self, ctx, allocation, hold_reason: str, hold_note: str) -> tuple[int, bool]:
+    def _estimate(self, warehouse_ids, province, weight_g):
+        """The rate table read by hand, priced by the carriers' rule (首重 + 续重, the first zone by
+        sequence covering the province, the cheapest active service)."""
+        import math
+
+        from orders.address import normalize_province
+
+        wanted = normalize_province(province)
+        zone_of, costs = {}, {}
+        billing = max(int(weight_g or 0), 1)
+        for warehouse_id, zone_id, provinces, first_g, first_price, step_g, step_price in self.conn.execute(
+            RATES_SQL, [list(warehouse_ids)]
+        ):
+            if warehouse_id not in zone_of:
+                if wanted not in {normalize_province(p) for p in provinces or []}:
+                    continue
+                zone_of[warehouse_id] = zone_id
+            if zone_of[warehouse_id] != zone_id:
+                continue
+            price = first_price + step_price * math.ceil(max(0, billing - first_g) / step_g)
+            if warehouse_id not in costs or price < costs[warehouse_id]:
+                costs[warehouse_id] = price
+        return costs
+
+    def _write(self, ctx, allocation, hold_reason: str, hold_note: str, route: dict) -> tuple[int, bool]:
         import psycopg
         from psycopg.types.json import Jsonb
 
         from orders.privacy import classify_contact
+        from orders.review import OrderFacts, review_decide
 
         draft = ctx["draft"]
         recipient = draft.recipient
@@ -190,6 +263,22 @@ class RawIntake:
         paid_status = "pending_review" if draft.paid else "pending_payment"
         status = "on_hold" if hold_reason else paid_status
         goods = draft.goods_amount
+        paid_amount = (
+            draft.paid_amount if draft.paid_amount is not None else goods + draft.shipping_fee - draft.discount_amount
+        )
+        decision = None
+        if status == "pending_review" and ctx["flow"].reviews:
+            decision = review_decide(
+                order=OrderFacts(
+                    channel_id=ctx["channel_id"], paid_amount=paid_amount, phone=contact.phone, privacy=contact.privacy,
+                    province=recipient.province, city=recipient.city, district=recipient.district,
+                    street=recipient.street, buyer_note=draft.buyer_note,
+                ),
+                facts=ctx["flow"],
+            )
+            status = {"approve": "ready", "hold": "on_hold"}.get(decision.outcome, "pending_review")
+            if status == "on_hold":
+                hold_reason, hold_note = decision.hold_reason, decision.note
         warehouse_id = allocation[0] if allocation else None
         levels = allocation[1] if allocation else {}
         try:
@@ -233,9 +322,7 @@ class RawIntake:
                         "goods_amount": goods,
                         "shipping_fee": draft.shipping_fee,
                         "discount_amount": draft.discount_amount,
-                        "paid_amount": draft.paid_amount
-                        if draft.paid_amount is not None
-                        else goods + draft.shipping_fee - draft.discount_amount,
+                        "paid_amount": paid_amount,
                         "placed_at": draft.placed_at,
                         "paid_at": (draft.paid_at or datetime.now(UTC)) if draft.paid else None,
                         "promised_ship_at": draft.promised_ship_at,
@@ -259,13 +346,21 @@ class RawIntake:
                         "reserved": [line.quantity if allocation else 0 for line in draft.lines],
                     },
                 )
-                data = {
-                    **draft.data,
-                    "channel": draft.channel,
-                    "external_id": draft.external_id,
-                    "hold_reason": hold_reason,
-                }
-                conn.execute(EVENT_SQL, [ctx["id"], status, hold_note, Jsonb(data)])
+                data = {**draft.data, "channel": draft.channel, "external_id": draft.external_id}
+                if route:
+                    data["route"] = route
+                if decision is None:
+                    conn.execute(EVENT_SQL, [ctx["id"], "created", "", status, hold_note, Jsonb({**data, "hold_reason": hold_reason})])
+                else:
+                    waiting = "pending_review"
+                    conn.execute(EVENT_SQL, [ctx["id"], "created", "", waiting, "", Jsonb({**data, "hold_reason": ""})])
+                    conn.execute(EVENT_SQL, [ctx["id"], "review", waiting, waiting, decision.note, Jsonb(decision.trace)])
+                    if status != waiting:
+                        transition = {"review_rule": decision.rule_id}
+                        if status == "on_hold":
+                            transition["reason"] = decision.hold_reason
+                        action = "approve" if status == "ready" else "hold"
+                        conn.execute(EVENT_SQL, [ctx["id"], action, waiting, status, decision.note, Jsonb(transition)])
                 conn.execute("COMMIT")
         except psycopg.errors.DivisionByZero as exc:
             conn.execute("ROLLBACK")
@@ -302,7 +397,7 @@ class RawIntake:
             serves = wanted in {normalize_province(p) for p in warehouses[wid][1] or []}
             return short, not serves, wid
 
-        codes = {pk: code for code, (pk, _name) in skus.items()}
+        codes = {sku[0]: code for code, sku in skus.items()}
         best = min(warehouses, key=closeness) if warehouses else None
         parts = []
         for sku_id, qty in sorted(needs.items(), key=lambda item: codes[item[0]]):
@@ -314,6 +409,26 @@ class RawIntake:
 
 class _Shortage(Exception):
     pass
+
+
+def _flow_facts(phone, config, rules, lists, refunds, routes, categories, cold):
+    """The reads as the review and the routing take them (the order core's parsing, not copied)."""
+    from orders.flow_reads import (
+        FlowFacts,
+        config_from_rows,
+        lists_from_rows,
+        refunds_from_rows,
+        routing_from_rows,
+        rules_from_rows,
+    )
+
+    return FlowFacts(
+        config=config_from_rows(config),
+        rules=rules_from_rows(rules),
+        lists=lists_from_rows(lists),
+        refunds=refunds_from_rows(refunds).get(phone, []) if phone else [],
+        routing=routing_from_rows(routes, categories, cold),
+    )
 
 
 def _customer_phone(name: str, phone: str) -> str | None:

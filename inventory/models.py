@@ -32,6 +32,11 @@ class Warehouse(models.Model):
     provinces = models.JSONField(
         _("覆盖省份"), default=list, blank=True, help_text=_("该仓优先发货的省份，如 [\"浙江\", \"江苏\"]")
     )
+    #: Read by the order flow: routing (冷链 for categories that need it) and the escalation levels.
+    cold_chain = models.BooleanField(_("冷链仓"), default=False)
+    daily_capacity = models.PositiveIntegerField(
+        _("日处理能力（单）"), default=0, help_text=_("每天能发出的订单数；积压超过它的一定比例时首页显示黄色预警（0 = 不预警）")
+    )
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

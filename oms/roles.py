@@ -94,7 +94,15 @@ _OPS_PERMISSIONS = (
     "channels.view_purchaseline",
     "channels.view_stationline",
     "warehouse.view_stationwave",
-)
+    # The order flow: edit the review rules and lists; merge, split, re-route; see the routing
+    # rules, each shop's policy, the flow settings and the exceptions page.
+    "orders.merge_order",
+    "orders.view_orderflag",
+    "orders.view_provinceroute",
+    "orders.view_categoryroute",
+    "orders.view_channelpolicy",
+    "orders.view_flowsettings",
+) + _crud("orders", "reviewrule", "reviewlistentry")
 
 #: Floor supervision: build, release, reassign and cancel waves in every warehouse, let a parcel
 #: outside the weight tolerance through, and keep boxes, floor staff and floor settings.
@@ -121,6 +129,9 @@ ROLES: dict[str, tuple[str, ...]] = {
                "warehouse.dispatch_stationwave")
             # Login locks after failed logins (django-axes): see them, lift them.
             + ("oms.view_loginlock", "oms.unlock_loginlock")
+            # The order flow: routing rules, shop policies, thresholds; the escalation emails.
+            + _crud("orders", "provinceroute", "categoryroute", "channelpolicy")
+            + ("orders.change_flowsettings", "orders.receive_escalation_order")
         )
     ),
     PICKER: (

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from core.masking import normalize_phone
+from orders.address import normalize_province
+from orders.divisions import MUNICIPALITIES
 from orders.models import Order, OrderLine, OrderSource
 from orders.states import GiftKind
 
@@ -69,9 +71,12 @@ class Recipient:
     street: str = ""
 
     def missing_parts(self) -> list[str]:
-        """Address parts a carrier cannot do without."""
+        """Address parts a carrier cannot do without (a 直辖市 needs no separate city line)."""
         labels = {"province": _("省"), "city": _("市"), "street": _("详细地址")}
-        return [label for name, label in labels.items() if not getattr(self, name).strip()]
+        missing = [name for name in labels if not getattr(self, name).strip()]
+        if "city" in missing and normalize_province(self.province) in MUNICIPALITIES:
+            missing.remove("city")
+        return [labels[name] for name in missing]
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,14 @@ class EventAction(models.TextChoices):
     WAYBILL_ISSUE = "waybill_issue", _("取运单号")
     WAYBILL_VOID = "waybill_void", _("作废运单")
     CHANGE_LINES = "change_lines", _("修改商品")
+    REVIEW = "review", _("自动审单")
+    ROUTE = "route", _("分仓")
+    MERGE = "merge", _("合单")
+    MERGE_INTO = "merge_into", _("并入其他订单")
+    SPLIT = "split", _("拆单")
+    ESCALATE = "escalate", _("异常升级通知")
+    #: A paid order refunded or returned (the platform said so): the frequent-returns rules count these.
+    REFUND = "refund", _("退款/退货")
 
 
 def order_event(

@@ -11,6 +11,7 @@ from orders.privacy import PhonePrivacy
 from orders.states import (
     BEFORE_PACKING,
     HOLDABLE,
+    NOT_SHIPPED,
     ExceptionReason,
     GiftKind,
     HoldReason,
@@ -150,8 +151,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("view_pii", _("可查看完整手机号和地址")),
             ("change_address_order", _("可修改收货地址")),
             ("resolve_exception_order", _("可处理订单异常")),
+            ("merge_order", _("可合单、拆单和重新分仓")),
+            ("receive_escalation_order", _("接收异常升级邮件")),
         ]
-        indexes = [models.Index(fields=["channel", "status"]), models.Index(fields=["warehouse", "status"])]
+        indexes = [
+            models.Index(fields=["channel", "status"]),
+            models.Index(fields=["warehouse", "status"]),
+            # The SLA sweep (``orders.services.sla``): only unshipped orders are in these, so a
+            # sweep over millions of orders reads the few that can be late.
+            models.Index(
+                fields=["paid_at"], name="order_unshipped_paid_idx", condition=models.Q(status__in=NOT_SHIPPED)
+            ),
+            models.Index(
+                fields=["promised_ship_at"],
+                name="order_unshipped_promise_idx",
+                condition=models.Q(status__in=NOT_SHIPPED),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -222,6 +238,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def cancel(self) -> None:
         pass
 
+    @transition(field=status, source=[OrderStatus.PENDING_REVIEW, OrderStatus.READY], target=OrderStatus.MERGED)
+    def merge_into(self) -> None:
+        """Its lines and platform orders went into another order (``orders.services.merge``)."""
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("订单"))
@@ -267,7 +287,11 @@ class OrderLine(models.Model):
 
 
 class OrderSource(models.Model):
-    """A platform order number this order came from (several after a merge)."""
+    """A platform order number this order came from (several after a merge).
+
+    A split (``orders.services.split``) gives the new order a copy of each source (``split_copy``),
+    so that each platform order hears every waybill; the dedup lookup reads only the originals,
+    which stay unique per (channel, platform order)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sources", verbose_name=_("订单"))
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
@@ -280,12 +304,17 @@ class OrderSource(models.Model):
         verbose_name=_("订单导入"),
     )
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+    split_copy = models.BooleanField(_("拆单副本"), default=False)
 
     class Meta:
         verbose_name = _("平台订单号")
         verbose_name_plural = _("平台订单号")
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="ordersource_unique_channel_external_id")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=models.Q(split_copy=False),
+                name="ordersource_unique_channel_external_id",
+            )
         ]
 
     def __str__(self) -> str:
@@ -318,6 +347,9 @@ class OrderEvent(models.Model):
         verbose_name = _("订单事件")
         verbose_name_plural = _("订单事件")
         ordering = ["id"]
+        # Refunds in the last 30 days (the review's and the sweep's frequent-returns rule) and
+        # ships per day (the escalation's on-time rate) read one action over a recent time range.
+        indexes = [models.Index(fields=["action", "at"], name="orderevent_action_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action}"
@@ -388,3 +420,15 @@ def channel_model():
     """The channel model, reached through the order's relation: orders never import ``channels``
     (which sits above it), yet intake reads the channel's table by its code."""
     return Order._meta.get_field("channel").related_model
+
+
+# The order flow's rules and flags live in their own module; imported here so Django finds them.
+from orders.flow_models import (  # noqa: E402, F401
+    CategoryRoute,
+    ChannelPolicy,
+    FlowSettings,
+    OrderFlag,
+    ProvinceRoute,
+    ReviewListEntry,
+    ReviewRule,
+)

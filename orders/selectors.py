@@ -275,7 +275,7 @@ def taken_statement(channel: str, external_ids: list[str]) -> tuple[str, list]:
     # Only quoted table names and placeholders are interpolated; the code and ids are parameters.
     sql = (
         f"SELECT c.id, c.active, s.external_id, s.order_id, o.number FROM {channels} c "  # noqa: S608
-        f"LEFT JOIN {sources} s ON s.channel_id = c.id AND s.external_id IN ({ids}) "
+        f"LEFT JOIN {sources} s ON s.channel_id = c.id AND s.external_id IN ({ids}) AND NOT s.split_copy "
         f"LEFT JOIN {orders} o ON o.id = s.order_id WHERE c.code = %s"
     )
     return sql, [*external_ids, channel]

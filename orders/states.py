@@ -15,6 +15,8 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("已签收")
     COMPLETED = "completed", _("已完成")
     CANCELLED = "cancelled", _("已取消")
+    #: Its lines, sources and amounts went into another order (合单); see ``orders.services.merge``.
+    MERGED = "merged", _("已合并")
 
 
 class HoldReason(models.TextChoices):
@@ -25,6 +27,8 @@ class HoldReason(models.TextChoices):
     ADDRESS_CHANGE = "address_change", _("改地址")
     BUYER_REQUEST = "buyer_request", _("买家要求暂缓")
     RISK = "risk", _("风控审核")
+    #: Held by an auto-review rule (``orders.review``); the rule and what it saw are in the trace.
+    REVIEW = "review", _("审单规则挂起")
     MANUAL = "manual", _("人工挂起")
 
 
@@ -48,6 +52,12 @@ class ExceptionReason(models.TextChoices):
     LATE_ADDRESS_CHANGE = "late_address_change", _("已打包/已发货后买家改地址")
     LATE_REFUND = "late_refund", _("已打包/已发货后平台退款/取消")
     SHORT_PICK = "short_pick", _("拣货缺货")
+    #: The floor weighed the parcel outside the tolerance (``warehouse.services.parcels``).
+    WEIGHT_MISMATCH = "weight_mismatch", _("称重不符")
+    #: Raised by the SLA sweep (``orders.services.sla``).
+    PICK_LATE = "pick_late", _("付款后超时未拣货")
+    SHIP_DEADLINE = "ship_deadline", _("临近或超过平台承诺发货时间")
+    FREQUENT_RETURNS = "frequent_returns", _("频繁退货退款客户")
     OTHER = "other", _("其他异常")
 
 
@@ -89,6 +99,12 @@ BEFORE_PACKING = [
 ]
 #: Packed or later (not cancelled): a platform's change of mind becomes an exception for a person.
 PACKED_OR_LATER = [OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED]
+#: Before picking starts: an order may still be merged, split or sent to another warehouse.
+BEFORE_PICKING = [OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.READY]
+#: Not yet shipped (the platform's promised time); a paid order ``BEFORE_PICKING`` is not yet picked.
+NOT_SHIPPED = [*BEFORE_PICKING, OrderStatus.PICKING, OrderStatus.PACKED]
+#: The floor's queue in a warehouse: what the backlog of the escalation levels counts.
+FLOOR_BACKLOG = [OrderStatus.READY, OrderStatus.PICKING, OrderStatus.PACKED]
 
 #: Colour of each status badge in admin (exceptions in red).
 STATUS_COLOURS = {
@@ -102,6 +118,7 @@ STATUS_COLOURS = {
     OrderStatus.DELIVERED: "#237804",
     OrderStatus.COMPLETED: "#135200",
     OrderStatus.CANCELLED: "#595959",
+    OrderStatus.MERGED: "#8c8c8c",
 }
 
 

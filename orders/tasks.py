@@ -2,6 +2,7 @@
 idempotent; the schedules that run them are declared in ``oms/schedules.py``."""
 
 from orders.services.restock import restock_rerun as _restock_rerun
+from orders.services.sla import sla_sweep as _sla_sweep
 
 
 def restock_rerun() -> str:
@@ -13,3 +14,10 @@ def restock_rerun() -> str:
         f"skus={len(report.skus)} released={len(report.released)} still_held={len(report.still_held)} "
         f"skipped={report.skipped} more={report.more}"
     )
+
+
+def sla_sweep() -> str:
+    """Flag late and risky orders; email supervisors about exceptions left too long (one run)."""
+    report = _sla_sweep()
+    flagged = " ".join(f"{reason}={count}" for reason, count in sorted(report.flagged.items()))
+    return f"{flagged} escalated={len(report.escalated)}"

@@ -12,6 +12,7 @@ OWN_APPS = ("inventory", "orders", "channels", "warehouse", "oms")
 #: Texts whose English keeps Chinese on purpose (an example of the data to type).
 CHINESE_ON_PURPOSE = {
     "Warehouse.provinces help", "RateZone.provinces help", "Carrier.name help", "Carrier.short_name help",
+    "ProvinceRoute.provinces help", "CategoryRoute.category help",
 }
 
 

@@ -328,7 +328,8 @@ def test_release_hold_after_a_restock_allocates_and_reserves(hot_sku, make_draft
     assert (event.action, event.from_status, event.to_status, event.actor) == (
         "release_hold", OrderStatus.ON_HOLD, OrderStatus.PENDING_REVIEW, ops_user,
     )
-    assert event.data == {"warehouse_id": warehouse_gz.pk}
+    assert event.data["warehouse_id"] == warehouse_gz.pk
+    assert event.data["route"]["chosen"] == warehouse_gz.pk  # why it went there: the routing's trace
     assert_ledger_matches()
 
 
@@ -443,7 +444,8 @@ def test_intake_query_count_does_not_grow_with_its_lines(twenty_skus, make_draft
     one_line = _queries_for(make_draft([("Q02", 1)]))
     twenty_lines = _queries_for(make_draft([(sku.code, 2) for sku in twenty_skus]))
     assert one_line == twenty_lines
-    assert one_line <= 16
+    # 16, and the 7 reads of the auto-review and the routing (one round trip with the rest on PostgreSQL).
+    assert one_line <= 23
     assert_ledger_matches()
 
 

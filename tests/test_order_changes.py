@@ -14,6 +14,7 @@ from orders.services import (
     order_relink_skus,
 )
 from orders.states import ExceptionReason, HoldReason, OrderStatus
+from tests.fixtures.ledger import assert_ledger_matches
 
 
 def fresh(order) -> Order:
@@ -143,10 +144,17 @@ def test_address_changes_before_packing_with_an_event(order_in_state, ops_user, 
 
     order = fresh(order)
     assert (order.province, order.city, order.district, order.street) == tuple(NEW_ADDRESS.values())
-    assert order.status == status and reserved() == stock
-    event = OrderEvent.objects.filter(order=order).last()
+    assert order.status == status
+    event = OrderEvent.objects.filter(order=order, action="change_address").last()
     assert (event.action, event.actor, event.note) == ("change_address", ops_user, "买家来电")
     assert event.data["before"]["city"] == "杭州市" and event.data["after"]["city"] == "深圳市"
+    if status in (OrderStatus.PENDING_REVIEW, OrderStatus.READY, OrderStatus.ON_HOLD):
+        # Not yet picked: re-routed to the warehouse serving 广东, in the same transaction.
+        assert reserved() == {key.replace("@HZ", "@GZ"): qty for key, qty in stock.items()}
+        assert OrderEvent.objects.filter(order=order).last().action == "route"
+    else:
+        assert reserved() == stock
+    assert_ledger_matches()
 
 
 @pytest.mark.parametrize("status", [OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.CANCELLED])

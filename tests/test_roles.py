@@ -31,6 +31,10 @@ EXPECTED = {
         "channels.view_cutoffbatch",
         "channels.view_cutoffdemand", "channels.view_purchaseline", "channels.view_stationline",
         "warehouse.view_stationwave",
+        # The order flow: review rules and lists; merge, split, re-route; see routing, policies, settings, exceptions.
+        "orders.merge_order", "orders.view_orderflag", "orders.view_provinceroute", "orders.view_categoryroute",
+        "orders.view_channelpolicy", "orders.view_flowsettings",
+        *(f"orders.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("reviewrule", "reviewlistentry")),
     },
     PICKER: {
         "inventory.view_sku", "inventory.view_stocklevel", "inventory.view_warehouse", "inventory.view_bin",
@@ -53,6 +57,9 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     "oms.view_loginlock", "oms.unlock_loginlock",
     "orders.delete_deliverystation", "channels.delete_groupleader", "channels.delete_campaign",
     "warehouse.dispatch_stationwave",
+    *(f"orders.{verb}_{model}" for verb in ("add", "change", "delete", "view")
+      for model in ("provinceroute", "categoryroute", "channelpolicy")),
+    "orders.change_flowsettings", "orders.receive_escalation_order",
 }
 
 

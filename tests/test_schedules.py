@@ -35,7 +35,8 @@ def test_sync_updates_changed_deletes_dropped_and_keeps_hand_made(db):
     assert ours()["oms.cancel_unpaid"] == ("channels.tasks.cancel_unpaid", Schedule.MINUTES, 1, -1)
     assert Schedule.objects.filter(pk=hand_made.pk).exists()
     assert sorted(sync_schedules(declared=(Declared("oms.poll_channels", "channels.tasks.poll_channels"),))["deleted"]) == [
-        "oms.cancel_unpaid", "oms.close_campaigns", "oms.push_outbound", "oms.requeue_inbox", "oms.restock_rerun"]
+        "oms.cancel_unpaid", "oms.close_campaigns", "oms.push_outbound", "oms.requeue_inbox", "oms.restock_rerun",
+        "oms.sla_sweep"]
 
 
 def test_every_scheduled_function_exists():

@@ -8,8 +8,12 @@ class WarehouseConfig(AppConfig):
 
     def ready(self):
         from orders.admin.panels import register_order_panel
+        from orders.hooks import register_floor_guard, register_shipping_estimator
         from warehouse.admin.timeline import order_floor_panel
         from warehouse.carriers.panel import order_shipment_panel
+        from warehouse.order_flow import orders_in_open_waves, shipping_estimate
 
         register_order_panel(order_shipment_panel)
         register_order_panel(order_floor_panel)
+        register_shipping_estimator(shipping_estimate)
+        register_floor_guard(orders_in_open_waves)

@@ -4,7 +4,9 @@
 ``carriers`` the carriers and their rates), ``plans``
 decides what each order is and how far along it should be, ``run`` plays the plans through the
 real services (and leaves a few real exceptions for ops), ``timeline`` spreads the events over
-the days they pretend to cover, ``floor`` adds boxes and waves of the orders waiting to be picked.
+the days they pretend to cover, ``floor`` adds boxes and waves of the orders waiting to be picked,
+``flow`` the review and routing rules (after the orders: the live demo's new orders meet them)
+and one merged order.
 Nothing here writes a status or a stock figure itself.
 """
 
@@ -16,6 +18,7 @@ from django.utils import timezone
 from oms.demo.build import build_catalogue
 from oms.demo.carriers import seed_carriers
 from oms.demo.floor import seed_floor
+from oms.demo.flow import merge_demo, seed_flow, seed_routing
 from oms.demo.plans import Planner
 from oms.demo.run import Runner
 from oms.demo.timeline import spread
@@ -35,10 +38,14 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     now = timezone.now()
     catalogue = build_catalogue(rng=rng, scale=max(1.0, orders / 2000))
     seed_carriers()
+    seed_routing()
     plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
     runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
     runner.run(plans)
     runner.leave_exceptions()
+    # One more order: a buyer's second order, in another shop, merged into the first (已合并).
+    merged = merge_demo() if orders else None
+    seed_flow(channels=catalogue.channels)
     spread(rng=rng, now=now)
     seed_floor()
-    return SeedResult(created=runner.created, seed=seed)
+    return SeedResult(created=runner.created + (1 if merged else 0), seed=seed)

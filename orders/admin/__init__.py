@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from orders.admin import flags, flow  # noqa: F401 - registers the flow's admins
 from orders.admin.customer import CustomerAdmin
 from orders.admin.order import OrderAdmin
 from orders.admin.stations import DeliveryStationAdmin

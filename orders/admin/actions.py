@@ -23,7 +23,9 @@ from orders.services import (
     order_hold,
     order_release_hold,
 )
-from orders.states import BEFORE_PACKING, SYSTEM_HOLDS, HoldReason
+from orders.services.reroute import order_reroute
+from orders.services.review import order_review
+from orders.states import BEFORE_PACKING, BEFORE_PICKING, SYSTEM_HOLDS, HoldReason, OrderStatus
 
 #: A bulk action touches at most this many orders at once.
 MAX_BATCH = 500
@@ -193,6 +195,24 @@ ACTIONS = {
             intro=gettext_lazy("打包前可以修改收货信息。只填写要改的项，留空的保持不变："),
             submit=gettext_lazy("确认修改"),
             applies=lambda order: order.status in BEFORE_PACKING,
+        ),
+        OrderAction(
+            name="reroute",
+            label=gettext_lazy("重新分仓"),
+            permission="merge",
+            transition="",
+            service=order_reroute,
+            done=gettext_lazy("已按分仓规则检查"),
+            applies=lambda order: order.status in BEFORE_PICKING and order.warehouse_id is not None,
+        ),
+        OrderAction(
+            name="review",
+            label=gettext_lazy("重新审单"),
+            permission="approve",
+            transition="",
+            service=order_review,
+            done=gettext_lazy("已重新审单"),
+            applies=lambda order: order.status == OrderStatus.PENDING_REVIEW,
         ),
     )
 }

@@ -33,6 +33,7 @@ from orders.admin.display import (
     two_lines,
 )
 from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter, ShortSkuFilter
+from orders.admin.flow_actions import FlowActionsMixin
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.panels import render_order_panels
 from orders.admin.privacy import PrivacyColumnsMixin
@@ -78,7 +79,7 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
+class OrderAdmin(FlowActionsMixin, ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
@@ -101,7 +102,10 @@ class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, 
     search_fields = ("number",)
     search_help_text = gettext_lazy("订单号、平台订单号、运单号或完整手机号（可一次粘贴多个）")
     ordering = ("-id",)
-    actions = ("approve_orders", "hold_orders", "release_orders", "cancel_orders", "clear_exceptions")
+    actions = (
+        "approve_orders", "hold_orders", "release_orders", "cancel_orders", "clear_exceptions", "merge_orders",
+        "reroute_orders", "review_orders",
+    )
     inlines = (OrderLineInline, OrderSourceInline, OrderEventInline)
     change_form_template = "admin/orders/order/change_form.html"
     readonly_fields = (
@@ -332,7 +336,7 @@ class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, 
                         "danger": action.danger,
                     }
                 )
-        return buttons
+        return buttons + self.flow_buttons(request, order)
 
     # ---- actions: changelist bulk actions and order-page buttons ----
 
@@ -346,7 +350,7 @@ class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, 
             )
             for name in ACTIONS
         ]
-        return self.shortage_urls() + own + super().get_urls()
+        return self.shortage_urls() + self.flow_urls() + own + super().get_urls()
 
     def order_action_view(self, request, object_id, action_name):
         """One action on one order, from the buttons on the order page."""

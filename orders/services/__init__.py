@@ -23,6 +23,10 @@ from orders.services.lifecycle import (
     order_stop_picking,
 )
 from orders.services.lines import order_change_lines
+from orders.services.merge import order_merge, order_merge_auto
+from orders.services.reroute import order_reroute
+from orders.services.review import order_review
+from orders.services.split import order_split, order_split_by_stock
 
 __all__ = [
     "IntakeResult",
@@ -40,6 +44,12 @@ __all__ = [
     "order_intake",
     "order_intake_prepare",
     "order_mark_paid",
+    "order_merge",
+    "order_merge_auto",
+    "order_reroute",
+    "order_review",
+    "order_split",
+    "order_split_by_stock",
     "order_pack",
     "order_relink_skus",
     "order_release_hold",

@@ -1,5 +1,5 @@
-"""Which warehouse can take an order: the catalogue with its free stock, read once, and the one
-rule of choice. The reservation itself, and the hold when there is none, are
+"""What a warehouse choice reads: the catalogue with its free stock, read once. The rule of choice
+is ``orders.services.routing``; the reservation itself, and the hold when there is none, are
 ``orders.services.reservation``."""
 
 from dataclasses import dataclass
@@ -37,6 +37,8 @@ class CatalogSku:
     pk: int
     code: str
     name: str
+    category: str = ""
+    unit_weight_g: int = 0
 
 
 #: (stock level id, sku id, warehouse id, on_hand, reserved, the warehouse's provinces)
@@ -59,7 +61,8 @@ def catalog_statement(codes) -> tuple[str, list]:
     placeholders = ", ".join(["%s"] * len(codes))
     # Only quoted table names and placeholders are interpolated; the codes are parameters.
     sql = (
-        f"SELECT s.id, s.code, s.name, l.id, l.warehouse_id, l.on_hand, l.reserved, w.provinces "  # noqa: S608
+        "SELECT s.id, s.code, s.name, s.category, s.unit_weight_g, "  # noqa: S608
+        "l.id, l.warehouse_id, l.on_hand, l.reserved, w.provinces "
         f"FROM {sku} s LEFT JOIN ({level} l JOIN {warehouse} w ON w.id = l.warehouse_id AND w.active) "
         f"ON l.sku_id = s.id AND l.on_hand > l.reserved "
         f"WHERE s.code IN ({placeholders}) AND s.active"
@@ -71,29 +74,12 @@ def catalog_from_rows(result) -> tuple[dict[str, CatalogSku], list[StockRow]]:
     provinces_field = Warehouse._meta.get_field("provinces")
     skus: dict[str, CatalogSku] = {}
     rows: list[StockRow] = []
-    for sku_id, code, name, level_id, warehouse_id, on_hand, reserved, provinces in result:
-        skus.setdefault(code, CatalogSku(sku_id, code, name))
+    for sku_id, code, name, category, weight, level_id, warehouse_id, on_hand, reserved, provinces in result:
+        skus.setdefault(code, CatalogSku(sku_id, code, name, category or "", weight or 0))
         if level_id is not None:
             provinces = provinces_field.from_db_value(provinces, None, connection)
             rows.append((level_id, sku_id, warehouse_id, on_hand, reserved, provinces))
     return skus, rows
-
-
-def warehouse_candidates(*, needs: dict[int, int], province: str, rows) -> list[tuple[int, dict[int, int]]]:
-    """The warehouses that could take every line of ``needs`` from ``rows`` (stock rows as
-    ``read_catalog`` gives them), best first: (warehouse id, sku id -> stock level id). The one
-    rule of choice, shared by the single intake and the batch intake (``orders.services.batch``)."""
-    by_warehouse: dict[int, dict[int, int]] = {}
-    serves: dict[int, bool] = {}
-    for level_id, sku_id, warehouse_id, on_hand, reserved, provinces in rows:
-        if on_hand - reserved >= needs[sku_id]:
-            by_warehouse.setdefault(warehouse_id, {})[sku_id] = level_id
-        serves[warehouse_id] = serves_province(provinces, province)
-    candidates = sorted(
-        (wh for wh, levels in by_warehouse.items() if len(levels) == len(needs)),
-        key=lambda wh: (not serves[wh], wh),
-    )
-    return [(wh, by_warehouse[wh]) for wh in candidates]
 
 
 def serves_province(provinces, province: str) -> bool:

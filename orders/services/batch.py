@@ -17,15 +17,26 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from core.sql import bulk_insert
+from core.sql import bulk_insert, slices
 from inventory.services import InsufficientStock, StockLine, stock_reserve_many
 from orders.drafts import DraftInvalid, OrderDraft
+from orders.flow_reads import (
+    facts_for,
+    lists_from_rows,
+    lists_statement,
+    read_config,
+    read_routing,
+    refunds_from_rows,
+    refunds_statement,
+    rules_from_rows,
+    rules_statement,
+)
 from orders.models import Order
 from orders.numbering import next_order_numbers
 from orders.selectors import taken_orders
 from orders.services.allocation import read_catalog
 from orders.services.customers import customer_phone, customers_upsert
-from orders.services.intake import new_order, order_intake, order_rows
+from orders.services.intake import after_intake, new_order, order_intake, order_rows
 from orders.services.reservation import WarehouseRow, active_warehouses, reserve_or_hold
 
 
@@ -88,6 +99,7 @@ def order_intake_batch(
                     also(results)
         except (IntegrityError, InsufficientStock):
             return _one_by_one(drafts, actor, also)
+        _after(created, channels)
     _fill_repeats(drafts, results, channels, first)
     if not new and also:
         with transaction.atomic():
@@ -100,6 +112,16 @@ def _fill_repeats(drafts, results, channels, first) -> None:
         if results[i] is None:
             original = results[first[(channels[draft.channel], draft.external_id)]]
             results[i] = BatchResult(draft.external_id, original.order_id, original.number, created=False)
+
+
+def _after(created: list["BatchResult"], channels: dict[str, int]) -> None:
+    """``after_intake`` for each new order, when a shop's policy or 自动合单 asks for it."""
+    configs = {channel_id: read_config(channel_id=channel_id) for channel_id in set(channels.values())}
+    if not any(c.auto_merge or c.allow_split for c in configs.values()):
+        return
+    for result in created:
+        order = Order.objects.get(pk=result.order_id)
+        after_intake(order, configs[order.channel_id])
 
 
 def _one_by_one(drafts, actor, also) -> list[BatchResult]:
@@ -185,13 +207,17 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
         if phone and phone not in buyers:
             buyers[phone] = draft.recipient.name  # the first name seen, as the single intake keeps
     customers = customers_upsert(buyers) if buyers else {}
+    routing = read_routing()
     reservations = []
     for draft, number in zip(drafts, numbers, strict=True):
         stock.reference = number
-        reservations.append(reserve_or_hold(lines=draft.lines, skus=skus, recipient=draft.recipient, stock=stock))
+        reservations.append(
+            reserve_or_hold(lines=draft.lines, skus=skus, recipient=draft.recipient, stock=stock, routing=routing)
+        )
     stock_reserve_many(reservations=stock.reservations, actor=actor)
     ids = _order_ids(len(drafts))
-    orders = [
+    flows = _flow_facts(drafts, reservations, channels, routing)
+    built = [
         new_order(
             draft=draft,
             number=number,
@@ -199,22 +225,60 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
             channel_id=channels[draft.channel],
             customer_id=customers.get(customer_phone(draft.recipient.name, draft.recipient.phone)),
             reservation=reservation,
+            flow=flow,
         )
-        for draft, number, reservation, order_id in zip(drafts, numbers, reservations, ids, strict=True)
+        for draft, number, reservation, order_id, flow in zip(drafts, numbers, reservations, ids, flows, strict=True)
     ]
+    orders = [order for order, _decision in built]
+    decisions = [decision for _order, decision in built]
     bulk_insert(orders, returning_pk=ids[0] is None)
     sources, lines, events = [], [], []
-    for order, draft, reservation in zip(orders, drafts, reservations, strict=True):
-        source, order_lines, event = order_rows(
-            order=order, draft=draft, channel_code=draft.channel, skus=skus, reservation=reservation, actor=actor
+    for order, draft, reservation, decision in zip(orders, drafts, reservations, decisions, strict=True):
+        source, order_lines, order_events = order_rows(
+            order=order, draft=draft, channel_code=draft.channel, skus=skus, reservation=reservation, actor=actor,
+            decision=decision,
         )
         sources.append(source)
         lines.extend(order_lines)
-        events.append(event)
+        events.extend(order_events)
     bulk_insert(sources)
     bulk_insert(lines)
     bulk_insert(events)
     return [BatchResult(draft.external_id, order.pk, order.number, True) for order, draft in zip(orders, drafts, strict=True)]
+
+
+def _flow_facts(drafts, reservations, channels: dict[str, int], routing) -> list:
+    """What the review reads for each draft that will wait in 待审核 (paid and reserved; None for
+    the others): the single intake's reads, made once for the whole batch."""
+    waiting = [
+        (draft, customer_phone(draft.recipient.name, draft.recipient.phone) or "")
+        for draft, reservation in zip(drafts, reservations, strict=True)
+        if draft.paid and reservation.hold is None
+    ]
+    if not waiting:
+        return [None] * len(drafts)
+    with connection.cursor() as cursor:
+        cursor.execute(*rules_statement())
+        rules = rules_from_rows(cursor.fetchall())
+        entries, refunds = {}, {}
+        for part in slices(sorted({phone for _draft, phone in waiting}), params_each=1, params_fixed=3):
+            cursor.execute(*lists_statement(part))
+            entries.update((row.id, row) for row in lists_from_rows(cursor.fetchall()))
+            cursor.execute(*refunds_statement(part))
+            refunds.update(refunds_from_rows(cursor.fetchall()))
+    lists = [entries[pk] for pk in sorted(entries)]
+    configs = {pk: read_config(channel_id=pk) for pk in {channels[draft.channel] for draft, _phone in waiting}}
+    flows = []
+    for draft, reservation in zip(drafts, reservations, strict=True):
+        if not draft.paid or reservation.hold is not None:
+            flows.append(None)
+            continue
+        phone = customer_phone(draft.recipient.name, draft.recipient.phone) or ""
+        flows.append(facts_for(
+            config=configs[channels[draft.channel]], rules=rules, lists=lists, refunds=refunds, routing=routing,
+            phone=phone,
+        ))
+    return flows
 
 
 def _order_ids(count: int) -> list[int | None]:

@@ -7,7 +7,6 @@ and its ``OrderEvent``.
 """
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -15,12 +14,15 @@ from inventory.models import Sku
 from inventory.services import StockLine, stock_release
 from orders.drafts import Recipient
 from orders.events import EventAction, order_event_record
+from orders.hooks import floor_holds
 from orders.models import Order, OrderLine
 from orders.privacy import classify_contact
 from orders.selectors import ADDRESS_PARTS
 from orders.services.errors import OrderActionRefused
+from orders.services.flags import flag_raise, flags_resolve
 from orders.services.lifecycle import NOTE_LIMIT, check_note, lock_order, order_release_hold
-from orders.states import BEFORE_PACKING, ExceptionReason, GiftKind, HoldReason, OrderStatus
+from orders.services.reroute import reroute_locked
+from orders.states import BEFORE_PACKING, BEFORE_PICKING, ExceptionReason, GiftKind, HoldReason, OrderStatus
 
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
 _ADDRESS_LIMITS = {name: Order._meta.get_field(name).max_length for name in ADDRESS_FIELDS}
@@ -118,8 +120,9 @@ def order_change_address(
     """Change the recipient and address before packing. ``address`` holds any of ``ADDRESS_FIELDS``
     (missing keys keep their value). The result must still name a province, a city and a street.
 
-    The stock stays reserved where it is: every warehouse can ship anywhere; the province only
-    decides which warehouse is preferred at allocation. An order the intake held for an
+    A reserved order not yet picked whose province or city changed is re-routed in the same
+    transaction (``reroute.reroute_locked``): its stock moves to the warehouse the routing picks
+    for the new address, or stays where it is if none other can take it. An order the intake held for an
     incomplete address is then reserved and released like after a SKU mapping (or stays held
     with the new reason). Refused once the order is packed (then
     the change is an exception, see ``order_flag_exception``) or cancelled.
@@ -181,6 +184,10 @@ def order_change_address(
         if locked.status == OrderStatus.ON_HOLD and locked.hold_reason == HoldReason.BAD_ADDRESS:
             # The intake held it for want of an address: now it may be reserved and released.
             locked = _retry_reservation(locked, actor)
+        elif {"province", "city"} & set(changed) and locked.status in BEFORE_PICKING and not floor_holds([locked.pk]):
+            # Another destination may have another best warehouse (``reroute``): moved in this
+            # transaction, or left where it is when no other can take it.
+            locked = reroute_locked(locked, actor=actor, note=_("改地址后重新分仓"))
     return locked
 
 
@@ -188,22 +195,15 @@ def order_change_address(
 
 
 def order_flag_exception(*, order: Order | int, reason: str, note: str = "", actor=None, data: dict | None = None) -> Order:
-    """Mark the order as needing a person (red in the list), whatever its status. A second flag
-    replaces the first; both are in the event log."""
+    """Mark the order as needing a person (red in the list), whatever its status: an open
+    ``OrderFlag`` until a person resolves it (``flags.flag_raise``). The latest flag shows on the
+    order; every one is in the event log."""
     if reason not in ExceptionReason.values:
         raise OrderActionRefused(_("未知的异常原因"), code="invalid_reason")
     check_note(note)
     with transaction.atomic():
         locked = lock_order(order)
-        locked.exception_reason, locked.exception_note, locked.exception_at = reason, note, timezone.now()
-        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
-        order_event_record(
-            order=locked,
-            action=EventAction.FLAG_EXCEPTION,
-            actor=actor,
-            note=note or ExceptionReason(reason).label,
-            data={"reason": reason, **(data or {})},
-        )
+        flag_raise(locked, reason=reason, note=note, actor=actor, data=data)
     return locked
 
 
@@ -241,21 +241,16 @@ def order_report_short(*, order: Order | int, sku_id: int, quantity: int, note: 
             lines=[StockLine(pk, qty) for pk, qty in sorted(released.items())], reference=locked.number, actor=actor
         )
         OrderLine.objects.bulk_update(touched, ["reserved_quantity"])
-        locked.exception_reason = ExceptionReason.SHORT_PICK
-        locked.exception_note, locked.exception_at = note, timezone.now()
-        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
-        order_event_record(
-            order=locked,
-            action=EventAction.FLAG_EXCEPTION,
-            actor=actor,
-            note=note or ExceptionReason.SHORT_PICK.label,
-            data={"reason": ExceptionReason.SHORT_PICK, "sku_id": sku_id, "quantity": quantity},
+        flag_raise(
+            locked, reason=ExceptionReason.SHORT_PICK, note=note, actor=actor,
+            data={"sku_id": sku_id, "quantity": quantity},
         )
     return locked
 
 
 def order_clear_exception(*, order: Order | int, note: str, actor=None, expected_status: str | None = None) -> Order:
-    """A person has dealt with the exception; ``note`` (required) says how."""
+    """A person has dealt with the exception; ``note`` (required) says how. Every open flag of the
+    order is resolved (who, when, how: ``flags.flags_resolve``)."""
     note = (note or "").strip()
     if not note:
         raise OrderActionRefused(_("请填写处理说明"), code="note_required")
@@ -265,13 +260,12 @@ def order_clear_exception(*, order: Order | int, note: str, actor=None, expected
         if not locked.exception_reason:
             raise OrderActionRefused(_("订单 %(number)s 没有待处理的异常") % {"number": locked.number}, code="no_exception")
         reason = locked.exception_reason
-        locked.exception_reason, locked.exception_note, locked.exception_at = "", "", None
-        locked.save(update_fields=["exception_reason", "exception_note", "exception_at", "updated_at"])
+        reasons = flags_resolve(locked, actor=actor, note=note)
         order_event_record(
             order=locked,
             action=EventAction.CLEAR_EXCEPTION,
             actor=actor,
             note=note,
-            data={"reason": reason},
+            data={"reason": reason, "reasons": reasons},
         )
     return locked

@@ -10,14 +10,30 @@ from django.utils.translation import gettext as _
 from core.sql import atomic_batch, batch, insert
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
+from orders.flow_reads import (
+    FlowConfig,
+    FlowFacts,
+    config_from_rows,
+    config_statement,
+    lists_from_rows,
+    lists_statement,
+    refunds_from_rows,
+    refunds_statement,
+    routing_from_rows,
+    routing_statements,
+    rules_from_rows,
+    rules_statement,
+)
 from orders.models import DeliveryStation, Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import format_number, next_order_number, number_statement
 from orders.privacy import classify_contact
+from orders.review import Decision, OrderFacts, review_decide
 from orders.selectors import Taken, taken_from_rows, taken_orders, taken_statement, untaken_condition
 from orders.services.allocation import CatalogSku, StockRow, catalog_from_rows, catalog_statement
 from orders.services.customers import customer_phone, customers_upsert_statement
 from orders.services.reservation import Hold, LiveStock, Reservation, reserve_or_hold
-from orders.states import OrderStatus, ships
+from orders.services.review import decision_events
+from orders.states import HoldReason, OrderStatus, ships
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,8 @@ class PreparedIntake:
     order_id: int | None
     #: The only warehouse that may reserve the order (a station order: the station's supplier).
     warehouse_id: int | None = None
+    #: What the auto-review and the routing read (``orders.flow_reads``).
+    flow: FlowFacts | None = None
 
 
 def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
@@ -65,7 +83,8 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
 
     Validates the draft (``DraftInvalid``, nothing written), then reads the dedup lookup (the
     channel and the order already taken in for this platform order, if any), a new order number
-    unless it is a repeat, the SKUs with their free stock, and (PostgreSQL) an order id. In
+    unless it is a repeat, the SKUs with their free stock, what the auto-review and the routing
+    read (``orders.flow_reads``: settings, rules, lists, the buyer's refunds), and (PostgreSQL) an order id. In
     autocommit, outside the intake's transaction: the number so that its counter row is locked
     for this one round trip only (see ``orders.numbering``); the stock as a first look only, since
     the reservation itself is the guarded update. Whatever changes meanwhile, ``order_intake`` still takes the platform order
@@ -75,9 +94,17 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
     warehouse_id = station_warehouse(draft.station_id) if draft.station_id is not None else None
     number_sql, number_params, day = number_statement(only_if=untaken_condition(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
+    phone = customer_phone(draft.recipient.name, draft.recipient.phone) or ""
+    flow_statements = [
+        config_statement(channel_code=draft.channel),
+        rules_statement(),
+        lists_statement([phone]),
+        refunds_statement([phone]),
+        *routing_statements(),
+    ]
     postgres = connection.vendor == "postgresql"
-    cursors = [connection.cursor() for _ in range(4)]
-    lookup, numbering, catalog, sequence = cursors
+    cursors = [connection.cursor() for _ in range(4 + len(flow_statements))]
+    lookup, numbering, catalog, sequence, *flow = cursors
     try:
         with batch():
             lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
@@ -87,14 +114,24 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
             rows = None if postgres else lookup.fetchall()
             numbering.execute(number_sql, number_params)
             catalog.execute(catalog_sql, catalog_params)
+            for cursor, statement in zip(flow, flow_statements, strict=True):
+                cursor.execute(*statement)
             if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
-        # PostgreSQL: the four answers came back together as the pipeline ended, one round trip.
+        # PostgreSQL: the answers came back together as the pipeline ended, one round trip.
         if postgres:
             rows = lookup.fetchall()
             order_id = sequence.fetchone()[0]
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
+        config, rules, lists, refunds, routes, categories, cold = (cursor.fetchall() for cursor in flow)
+        facts = FlowFacts(
+            config=config_from_rows(config),
+            rules=rules_from_rows(rules),
+            lists=lists_from_rows(lists),
+            refunds=refunds_from_rows(refunds).get(phone, []) if phone else [],
+            routing=routing_from_rows(routes, categories, cold),
+        )
     finally:
         for cursor in cursors:
             cursor.close()
@@ -106,6 +143,7 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
         stock_rows=stock_rows,
         order_id=order_id if postgres else None,
         warehouse_id=warehouse_id,
+        flow=facts,
     )
 
 
@@ -152,7 +190,21 @@ def order_intake(
         if existing is None:
             raise
         return IntakeResult(order=existing, created=False)
-    return IntakeResult(order=order, created=True)
+    return IntakeResult(order=after_intake(order, prepared.flow.config), created=True)
+
+
+def after_intake(order: Order, config: FlowConfig) -> Order:
+    """The steps that follow a new order's commit, each in its own transaction: 自动合单 of an
+    approved order, and the split of an order no single warehouse can take (shops that allow it)."""
+    if config.auto_merge and order.status == OrderStatus.READY:
+        from orders.services.merge import order_merge_auto
+
+        return order_merge_auto(order=order.pk)
+    if config.allow_split and order.status == OrderStatus.ON_HOLD and order.hold_reason == HoldReason.OUT_OF_STOCK:
+        from orders.services.split import order_split_by_stock
+
+        return order_split_by_stock(order=order.pk)
+    return order
 
 
 def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) -> Order:
@@ -172,24 +224,27 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
             stock=LiveStock(
                 reference=number, actor=actor, rows=prepared.stock_rows, warehouse_id=prepared.warehouse_id
             ),
+            routing=prepared.flow.routing,
         )
         if phone and deferred:
             customer_id = customer.fetchone()[0]
-    order = new_order(
+    order, decision = new_order(
         draft=draft,
         number=number,
         order_id=prepared.order_id,
         channel_id=prepared.taken.channel_id,
         customer_id=customer_id,
         reservation=reservation,
+        flow=prepared.flow,
     )
     insert([order], returning_pk=prepared.order_id is None)
-    source, lines, event = order_rows(
-        order=order, draft=draft, channel_code=draft.channel, skus=prepared.skus, reservation=reservation, actor=actor
+    source, lines, events = order_rows(
+        order=order, draft=draft, channel_code=draft.channel, skus=prepared.skus, reservation=reservation,
+        actor=actor, decision=decision,
     )
     insert([source])
     insert(lines)
-    insert([event])
+    insert(events)
     return order
 
 
@@ -201,8 +256,11 @@ def new_order(
     channel_id: int,
     customer_id: int | None,
     reservation: Reservation,
-) -> Order:
-    """The unsaved order row for ``draft``, reserved or held (shared with ``orders.services.batch``)."""
+    flow: FlowFacts | None = None,
+) -> tuple[Order, Decision | None]:
+    """The unsaved order row for ``draft``, reserved or held (shared with ``orders.services.batch``),
+    and, for a paid order reserved whole, the auto-review's decision (``flow``: what it reads; the
+    order is built in the status the review leaves it in)."""
     hold = reservation.hold or Hold("", "", "")
     allocation = reservation.allocation
     recipient = draft.recipient
@@ -213,7 +271,23 @@ def new_order(
     now = timezone.now()
     goods = draft.goods_amount
     contact = classify_contact(recipient.name, recipient.phone)
-    return Order(
+    paid_amount = (
+        draft.paid_amount
+        if draft.paid_amount is not None
+        else max(goods + draft.shipping_fee - draft.discount_amount, Decimal("0"))
+    )
+    decision = None
+    if status == OrderStatus.PENDING_REVIEW and flow is not None and flow.reviews:
+        facts = OrderFacts(
+            channel_id=channel_id, paid_amount=paid_amount, phone=contact.phone, privacy=contact.privacy,
+            province=recipient.province, city=recipient.city, district=recipient.district, street=recipient.street,
+            buyer_note=draft.buyer_note,
+        )
+        decision = review_decide(order=facts, facts=flow)
+        status, _action = decision_events(decision)
+        if status == OrderStatus.ON_HOLD:
+            hold = Hold(decision.hold_reason, decision.note, "")
+    order = Order(
         id=order_id,
         number=number,
         channel_id=channel_id,
@@ -236,21 +310,28 @@ def new_order(
         goods_amount=goods,
         shipping_fee=draft.shipping_fee,
         discount_amount=draft.discount_amount,
-        paid_amount=draft.paid_amount
-        if draft.paid_amount is not None
-        else max(goods + draft.shipping_fee - draft.discount_amount, Decimal("0")),
+        paid_amount=paid_amount,
         placed_at=draft.placed_at or now,
         paid_at=(draft.paid_at or now) if draft.paid else None,
         promised_ship_at=draft.promised_ship_at,
         warehouse_id=allocation.warehouse_id if allocation else None,
         station_id=draft.station_id,
     )
+    return order, decision
 
 
 def order_rows(
-    *, order: Order, draft: OrderDraft, channel_code: str, skus: dict[str, CatalogSku], reservation: Reservation, actor
-) -> tuple[OrderSource, list[OrderLine], OrderEvent]:
-    """The unsaved source, lines and "created" event of a saved ``order`` (shared with the batch)."""
+    *,
+    order: Order,
+    draft: OrderDraft,
+    channel_code: str,
+    skus: dict[str, CatalogSku],
+    reservation: Reservation,
+    actor,
+    decision: Decision | None = None,
+) -> tuple[OrderSource, list[OrderLine], list[OrderEvent]]:
+    """The unsaved source, lines and events of a saved ``order`` (shared with the batch): "created"
+    (with the routing's trace), then with a ``decision`` the review and its transition."""
     allocation = reservation.allocation
     lines = []
     for line in draft.lines:
@@ -270,19 +351,22 @@ def order_rows(
                 gift=line.gift,
             )
         )
-    event = order_event(
-        order=order,
-        action=EventAction.CREATED,
-        from_status="",
-        actor=actor,
-        note=order.hold_note,
-        data={
-            **draft.data,
-            "channel": channel_code,
-            "external_id": draft.external_id,
-            "hold_reason": order.hold_reason,
-        },
-    )
+    data = {**draft.data, "channel": channel_code, "external_id": draft.external_id}
+    if reservation.route:
+        data["route"] = reservation.route
+    events = [
+        order_event(
+            order=order,
+            action=EventAction.CREATED,
+            from_status="",
+            to_status=OrderStatus.PENDING_REVIEW if decision else order.status,
+            actor=actor,
+            note="" if decision else order.hold_note,
+            data={**data, "hold_reason": "" if decision else order.hold_reason},
+        )
+    ]
+    if decision is not None:
+        events.extend(review_rows(order, decision))
     source = OrderSource(
         order_id=order.pk,
         channel_id=order.channel_id,
@@ -290,4 +374,26 @@ def order_rows(
         buyer_nick=draft.buyer_nick,
         import_job_id=draft.import_job_id,
     )
-    return source, lines, event
+    return source, lines, events
+
+
+def review_rows(order: Order, decision: Decision) -> list[OrderEvent]:
+    """The review event of an order reviewed at intake, and its transition's (by nobody: the rules)."""
+    waiting = OrderStatus.PENDING_REVIEW
+    rows = [
+        order_event(
+            order=order, action=EventAction.REVIEW, from_status=waiting, to_status=waiting,
+            note=decision.note, data=decision.trace,
+        )
+    ]
+    status, action = decision_events(decision)
+    if action:
+        data = {"review_rule": decision.rule_id}
+        if action == EventAction.HOLD:
+            data["reason"] = decision.hold_reason
+        rows.append(
+            order_event(
+                order=order, action=action, from_status=waiting, to_status=status, note=decision.note, data=data
+            )
+        )
+    return rows

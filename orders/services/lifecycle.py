@@ -18,7 +18,7 @@ from orders.models import DeliveryStation, Order, OrderEvent, OrderLine
 from orders.services.allocation import resolve_skus
 from orders.services.errors import OrderActionRefused
 from orders.services.reservation import Hold, LiveStock, reserve_or_hold
-from orders.states import HoldReason
+from orders.states import HoldReason, OrderStatus
 
 NOTE_LIMIT = OrderEvent._meta.get_field("note").max_length
 
@@ -101,8 +101,22 @@ def _release_reservation(order: Order, actor) -> dict:
 
 
 def order_mark_paid(*, order: Order | int, actor=None, expected_status: str | None = None, paid_at=None, note: str = "") -> Order:
-    """Paid: waiting orders go to review; a held unpaid order stays held, now paid."""
-    return _transition(order, EventAction.PAY, expected_status=expected_status, actor=actor, note=note, kwargs={"paid_at": paid_at})
+    """Paid: waiting orders go to review (and are reviewed at once, ``services.review``); a held
+    unpaid order stays held, now paid."""
+    with transaction.atomic():
+        paid = _transition(
+            order, EventAction.PAY, expected_status=expected_status, actor=actor, note=note, kwargs={"paid_at": paid_at}
+        )
+        return _review_waiting(paid)
+
+
+def _review_waiting(order: Order, *, actor=None, person: bool = False) -> Order:
+    """The auto-review of an order that has just come to 待审核, in the same transaction."""
+    if order.status != OrderStatus.PENDING_REVIEW:
+        return order
+    from orders.services.review import review_apply  # it builds on this module's transitions
+
+    return review_apply(order, actor=actor, person=person)
 
 
 def order_approve(*, order: Order | int, actor=None, expected_status: str | None = None, note: str = "") -> Order:
@@ -128,13 +142,17 @@ def order_release_hold(
     The reservation is ``reserve_or_hold``. When it fails, a person's release is refused with the
     reason; an automatic retry (``keep_held``: after a mapping or an address fix) instead leaves
     the order held with the new reason and note (a ``hold_reason`` event when they change). Locks
-    the order, then the stock rows it reserves in pk order. Returns the order as it is now."""
+    the order, then the stock rows it reserves in pk order. An order released to 待审核 is reviewed
+    at once (``services.review``; a person's release never puts it back on hold by a rule).
+    Returns the order as it is now."""
 
     def release() -> Order:
-        return _transition(
-            order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
-            effect=lambda locked: _reserve(locked, actor),
-        )
+        with transaction.atomic():
+            released = _transition(
+                order, EventAction.RELEASE_HOLD, expected_status=expected_status, actor=actor, note=note,
+                effect=lambda locked: _reserve(locked, actor),
+            )
+            return _review_waiting(released, actor=actor, person=actor is not None and not keep_held)
 
     if not keep_held:
         return release()
@@ -174,7 +192,7 @@ def _reserve(order: Order, actor) -> dict | None:
         line.reserved_quantity = line.quantity
     OrderLine.objects.bulk_update(lines, ["sku", "warehouse", "stock_level", "reserved_quantity"])
     order.warehouse_id = allocation.warehouse_id
-    return {"warehouse_id": allocation.warehouse_id}
+    return {"warehouse_id": allocation.warehouse_id, "route": outcome.route}
 
 
 def only_warehouse(order: Order) -> int | None:

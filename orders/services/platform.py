@@ -11,10 +11,12 @@ any other. The channels app reads the news from a payload and records what came 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.masking import mask_street
 from orders.drafts import Recipient
+from orders.events import EventAction, order_event_record
 from orders.models import Order
 from orders.selectors import ADDRESS_PARTS, exception_flagged_before, platform_address
 from orders.services.changes import order_change_address, order_flag_exception
@@ -78,21 +80,32 @@ def order_apply_platform_news(*, order: Order, news: PlatformNews) -> NewsOutcom
 
 def order_close_for_platform(*, order: Order, status: str) -> NewsOutcome:
     """The platform closed the order (``status``: cancelled or refunding): cancel it before packing;
-    once packed or shipped flag the late refund or cancellation for a person, once."""
+    once packed or shipped flag the late refund or cancellation for a person, once. A paid order
+    closed so is a refund (or a return): a ``refund`` event, which the frequent-returns rules count."""
     label = PlatformStatus.LABELS.get(status, status)
     note = _("平台通知：%(status)s") % {"status": label}
     if order.status in PACKED_OR_LATER:
         if exception_flagged_before(order, ExceptionReason.LATE_REFUND):
             return NewsOutcome(order=order, changed=False, note=_("已标记过异常"))
-        order = order_flag_exception(order=order, reason=ExceptionReason.LATE_REFUND, note=note)
+        with transaction.atomic():
+            order = order_flag_exception(order=order, reason=ExceptionReason.LATE_REFUND, note=note)
+            _record_refund(order, status)
         return NewsOutcome(order=order, changed=True)
     if order.status == OrderStatus.CANCELLED:
         return NewsOutcome(order=order, changed=False, note=_("订单已取消"))
     try:
-        order = order_cancel(order=order, note=note)
+        with transaction.atomic():
+            order = order_cancel(order=order, note=note)
+            _record_refund(order, status)
     except OrderActionRefused as exc:
         return NewsOutcome(order=order, changed=False, note=exc.message)
     return NewsOutcome(order=order, changed=True)
+
+
+def _record_refund(order: Order, status: str) -> None:
+    if order.is_paid:
+        order_event_record(order=order, action=EventAction.REFUND, note=PlatformStatus.LABELS.get(status, status),
+                           data={"platform_status": status})
 
 
 def _apply_address(order: Order, recipient: Recipient) -> tuple[Order, bool, str]:

@@ -6,11 +6,13 @@ released (``order_release_hold``, after a SKU mapping, an address fix or a resto
 code or an incomplete address holds it whatever the stock; else the warehouses that could take
 every line are tried best first (``allocation.warehouse_candidates``); else it is held as out of
 stock, the note naming what is short in the warehouse that comes closest
-("HJ001-04 缺 2 件（杭州仓可用 1）"). The hold notes are worded here and nowhere else.
+("HJ001-04 缺 2 件（杭州仓可用 1）"). The hold notes are worded here and nowhere else. Which
+warehouse is tried first is the routing rule (``routing.route``); its trace comes back with the
+reservation for the order's event log.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db.models import F
@@ -20,8 +22,10 @@ from django.utils.translation import gettext as _
 from inventory.models import StockLevel, Warehouse
 from inventory.services import InsufficientStock, StockLine, stock_reserve
 from orders.drafts import Recipient
+from orders.flow_reads import RoutingRules, read_routing
 from orders.models import Order
-from orders.services.allocation import Allocation, needs_by_sku, serves_province, warehouse_candidates
+from orders.services.allocation import Allocation, needs_by_sku, serves_province
+from orders.services.routing import route, sku_facts
 from orders.states import HoldReason, ships
 
 NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
@@ -55,6 +59,8 @@ class Reservation:
 
     allocation: Allocation | None = None
     hold: Hold | None = None
+    #: How the warehouse was chosen (``routing.route``'s trace); empty when no stock was looked at.
+    route: dict = field(default_factory=dict)
 
 
 #: A warehouse as the shortage note weighs it: (id, name, provinces).
@@ -75,13 +81,16 @@ class StockView(Protocol):
         """Units free per (warehouse id, sku id), and every active warehouse (for the shortage note)."""
 
 
-def reserve_or_hold(*, lines: Sequence, skus: dict, recipient: Recipient, stock: StockView) -> Reservation:
+def reserve_or_hold(
+    *, lines: Sequence, skus: dict, recipient: Recipient, stock: StockView, routing: RoutingRules | None = None
+) -> Reservation:
     """Reserve every line of an order in one warehouse, or say why it must be held.
 
     ``lines`` are draft or order lines (``sku_code``, ``quantity``, ``gift``); gift lines the shop
     does not ship are left out (an order of nothing else is reserved in no warehouse); ``skus``
-    are the active SKUs by code (anything with ``pk``); ``recipient`` needs province, city and
-    street."""
+    are the active SKUs by code (anything with ``pk``, ``category`` and ``unit_weight_g``);
+    ``recipient`` needs province, city and street; ``routing`` are the routing rules when the
+    caller has read them (else they are read here)."""
     lines = [line for line in lines if ships(line)]  # a gift the shop does not ship needs nothing
     hold = hold_before_stock(lines, skus, recipient)
     if hold is not None:
@@ -89,14 +98,21 @@ def reserve_or_hold(*, lines: Sequence, skus: dict, recipient: Recipient, stock:
     if not lines:
         return Reservation(allocation=Allocation(warehouse_id=None, stock_levels={}))
     needs = needs_by_sku(lines, skus)
-    for warehouse_id, levels in warehouse_candidates(
-        needs=needs, province=recipient.province, rows=stock.rows_for(needs)
-    ):
+    facts = sku_facts(skus[line.sku_code] for line in lines)
+    routed = route(
+        needs=needs, province=recipient.province, rows=stock.rows_for(needs), skus=facts,
+        rules=routing if routing is not None else read_routing(),
+    )
+    for warehouse_id, levels in routed.candidates:
         if stock.take(levels, needs):
-            return Reservation(allocation=Allocation(warehouse_id=warehouse_id, stock_levels=levels))
+            trace = routed.trace
+            if warehouse_id != trace.get("chosen"):
+                trace = {**trace, "chosen": warehouse_id, "taken_after": trace.get("chosen")}
+            return Reservation(allocation=Allocation(warehouse_id=warehouse_id, stock_levels=levels), route=trace)
     free, warehouses = stock.free(needs)
     codes = {skus[line.sku_code].pk: line.sku_code for line in lines}
-    return Reservation(hold=shortage_hold(needs, codes, recipient.province, free, warehouses))
+    hold = shortage_hold(needs, codes, recipient.province, free, warehouses)
+    return Reservation(hold=hold, route=routed.trace)
 
 
 def hold_before_stock(lines: Sequence, skus: dict, recipient: Recipient) -> Hold | None:

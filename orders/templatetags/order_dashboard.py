@@ -1,9 +1,11 @@
-"""``{% today_numbers as today %}``: today's order numbers for the admin home page, for people who
-may see orders (None for the others, so the page shows nothing of them)."""
+"""``{% today_numbers as today %}`` and ``{% warehouse_levels as levels %}``: today's order numbers and
+the warehouses' escalation levels for the admin home page, for people who may see orders (None for
+the others, so the page shows nothing of them)."""
 
 from django import template
 
 from orders.dashboard import today_numbers as read_today_numbers
+from orders.escalation import warehouse_levels as read_warehouse_levels
 
 register = template.Library()
 
@@ -14,3 +16,12 @@ def today_numbers(context):
     if user is None or not user.has_perm("orders.view_order"):
         return None
     return read_today_numbers()
+
+
+@register.simple_tag(takes_context=True)
+def warehouse_levels(context):
+    """Each active warehouse's escalation level (``orders.escalation``), for people who see orders."""
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.has_perm("orders.view_order"):
+        return None
+    return read_warehouse_levels()

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order
-from orders.services import OrderActionRefused, order_ship
+from orders.services import OrderActionRefused, order_flag_exception, order_ship
 from orders.services.lifecycle import lock_order
-from orders.states import OrderStatus
+from orders.states import ExceptionReason, OrderStatus
 from warehouse.models import FloorStep, Parcel
 from warehouse.services.common import (
     clean_request_id,
@@ -69,6 +69,11 @@ def parcel_weigh(*, order: Order | int, weight_g: int, actor, request_id: str = 
                 reason="no_unit_weight", step=FloorStep.WEIGH, actor=actor, data=data, **fields,
             )
         if not parcel.weight_ok:
+            # The floor reports to ops: a red exception on the order (orders never read the floor).
+            order_flag_exception(
+                order=locked, reason=ExceptionReason.WEIGHT_MISMATCH, actor=actor, data=data,
+                note=_("称重不符：预计 %(expected)d 克，实际 %(actual)d 克") % {"expected": expected, "actual": weight_g},
+            )
             return refuse(
                 _("重量不符：预计 %(expected)d 克（允差 ±%(tolerance)d 克），实际 %(actual)d 克，请开箱核对")
                 % {"expected": expected, "tolerance": tolerance, "actual": weight_g},

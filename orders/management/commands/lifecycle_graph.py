@@ -5,6 +5,7 @@ service that performs each transition is found in ``orders.services.lifecycle``.
 that the committed file equals what this command writes, so the document cannot go stale.
 """
 
+import importlib
 import inspect
 import re
 from pathlib import Path
@@ -48,9 +49,13 @@ def transitions() -> list[dict]:
     return rows
 
 
+#: Transitions performed outside ``orders.services.lifecycle``: the service that performs each.
+OTHER_SERVICES = {EventAction.MERGE_INTO.value: "merge.order_merge"}
+
+
 def _services_by_transition() -> dict[str, str]:
     """``order_*`` functions of ``orders.services.lifecycle`` by the transition they call."""
-    found = {}
+    found = dict(OTHER_SERVICES)
     for name, function in inspect.getmembers(lifecycle, inspect.isfunction):
         if name.startswith("order_") and function.__module__ == lifecycle.__name__:
             match = re.search(r"_transition\(\s*order,\s*EventAction\.(\w+)", inspect.getsource(function))
@@ -126,10 +131,18 @@ def _render() -> str:
         out.append("")
     out += ["## 服务 Services", "", f"- `order_intake`: {_first_paragraph(order_intake)}"]
     for name in sorted({r["service"] for r in rows if r["service"]}, key=[r["service"] for r in rows].index):
-        doc = _first_paragraph(getattr(lifecycle, name))
+        doc = _first_paragraph(_service_function(name))
         out.append(f"- `{name}`" + (f": {doc}" if doc else ""))
     out.append("")
     return "\n".join(out)
+
+
+def _service_function(name: str):
+    """``order_approve`` (in ``orders.services.lifecycle``) or ``merge.order_merge`` (another module)."""
+    module, _dot, function = name.rpartition(".")
+    if module:
+        return getattr(importlib.import_module(f"orders.services.{module}"), function)
+    return getattr(lifecycle, name)
 
 
 def _first_paragraph(function) -> str:
