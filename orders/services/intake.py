@@ -277,7 +277,9 @@ def new_order(
         else max(goods + draft.shipping_fee - draft.discount_amount, Decimal("0"))
     )
     decision = None
-    if status == OrderStatus.PENDING_REVIEW and flow is not None and flow.reviews:
+    # A group-buy station order waits in 待审核 for its campaign's cutoff, which approves it: leaders
+    # may still change it until then, so no rule moves it on before.
+    if status == OrderStatus.PENDING_REVIEW and flow is not None and flow.reviews and draft.station_id is None:
         facts = OrderFacts(
             channel_id=channel_id, paid_amount=paid_amount, phone=contact.phone, privacy=contact.privacy,
             province=recipient.province, city=recipient.city, district=recipient.district, street=recipient.street,

@@ -32,8 +32,8 @@ def review_apply(order: Order, *, actor=None, person: bool = False, facts: FlowF
     """Review ``order`` (locked by the caller, in 待审核) and apply the decision; see the module.
     Returns the order as it is now. With auto-review switched off the order waits for a person."""
     facts = facts or review_facts(order)
-    if not facts.reviews or order.status != OrderStatus.PENDING_REVIEW:
-        return order
+    if not facts.reviews or order.status != OrderStatus.PENDING_REVIEW or order.station_id is not None:
+        return order  # off, not waiting for review, or a station order (its campaign's cutoff approves it)
     decision = review_decide(order=OrderFacts.of_order(order), facts=facts)
     trace = dict(decision.trace)
     outcome = decision.outcome

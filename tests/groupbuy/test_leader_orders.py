@@ -275,3 +275,14 @@ def test_a_station_switched_off_is_said_in_words(submit, leader_a, campaign):
         submit(leader_a, campaign, {"A001": 1})
     assert not Order.objects.exists()
     assert InboxMessage.objects.get().status == InboxStatus.IGNORED
+
+
+def test_auto_review_leaves_a_station_order_for_its_cutoff(submit, leader_a, campaign, auto_approve):
+    """With auto-review approving everything, a leader's order still waits in 待审核 (the leader may
+    change it until the cutoff approves it); an ordinary paid order is approved at once."""
+    from orders.services import order_review
+
+    order = submit(leader_a, campaign, {"A001": 1}).link.order
+    assert order.status == OrderStatus.PENDING_REVIEW
+    assert order_review(order=order).status == OrderStatus.PENDING_REVIEW
+    assert not order.events.filter(action=EventAction.REVIEW).exists()
