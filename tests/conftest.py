@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.users",
     "tests.fixtures.simulator",
     "tests.fixtures.carriers",
+    "tests.fixtures.floor",
 ]
 
 

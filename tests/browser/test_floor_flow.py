@@ -1,9 +1,6 @@
 """A picker's whole walk on a phone, in a real Chromium: log in, pick (a wrong item refused, a
 double read ignored, a photo), pack, weigh, ship, with a hardware scanner typing into the page."""
 
-# Fixtures are imported from the floor services' conftest; pytest finds them by name.
-# ruff: noqa: F401, F811
-
 import io
 import os
 from pathlib import Path
@@ -16,16 +13,8 @@ from playwright.sync_api import expect
 from orders.models import Order, Priority
 from orders.states import OrderStatus
 from tests.browser.conftest import assert_only_live_server
-from tests.browser.floor import RequestLog, floor_login, floor_picker, focused_id, phone_context, scanner
+from tests.browser.floor import RequestLog, floor_login, focused_id, phone_context, scanner
 from tests.floor.codes import jpeg_bytes
-from tests.warehouse.conftest import (
-    boxes,
-    floor_skus,
-    picker_hz,
-    ready_order,
-    sku_by_code,
-    supervisor,
-)
 from warehouse.models import FloorPhoto, Parcel, ScanRecord, WaveKind
 from warehouse.services import parcel_assign_waybill, wave_build, wave_release
 
@@ -42,12 +31,12 @@ def snap(page, name: str) -> None:
 
 
 @pytest.fixture
-def urgent_wave(ready_order, picker_hz, supervisor, sku_by_code, settings, tmp_path):
+def urgent_wave(floor_order, picker_hz, supervisor, sku_by_code, settings, tmp_path):
     """One 加急 order (F001×2 at C-01, F003×1 at B-02) in a wave of its own (按单拣货), released to
     the picker. F003 has a catalogue picture, as most SKUs do."""
     settings.MEDIA_ROOT = tmp_path
     sku_by_code["F003"].image.save("f003.jpg", io.BytesIO(jpeg_bytes(Image.new("RGB", (1200, 1200), "teal"))))
-    order = ready_order([("F001", 2), ("F003", 1)], priority=Priority.HIGH)
+    order = floor_order([("F001", 2), ("F003", 1)], priority=Priority.HIGH)
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     assert wave.kind == WaveKind.ORDER
     return wave_release(wave=wave, actor=supervisor, assignee=picker_hz), order

@@ -9,8 +9,8 @@ from inventory.models import StockLevel
 from orders.models import Order
 from orders.services import order_cancel
 from orders.states import OrderStatus
+from tests.fixtures.floor import pack_all, pick_all
 from tests.floor.conftest import FETCH, rid
-from tests.warehouse.conftest import pack_all, pick_all
 from warehouse.models import Parcel, ScanRecord
 from warehouse.services import pack_scan, parcel_assign_waybill, parcel_weigh
 from warehouse.views.weigh import parse_weight_g

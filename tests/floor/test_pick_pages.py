@@ -7,8 +7,8 @@ from django.urls import reverse
 from orders.models import Order
 from orders.services import order_cancel
 from orders.states import ExceptionReason, OrderStatus
+from tests.fixtures.floor import pick_all
 from tests.floor.conftest import FETCH, rid
-from tests.warehouse.conftest import pick_all
 from warehouse.models import PickLine, ScanRecord, ShortReason, WaveKind, WaveStatus
 
 pytestmark = pytest.mark.django_db

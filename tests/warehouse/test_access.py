@@ -4,8 +4,8 @@ import pytest
 
 from orders.models import Order
 from orders.states import OrderStatus
+from tests.fixtures.floor import pick_all
 from tests.fixtures.ledger import stock_snapshot
-from tests.warehouse.conftest import pick_all
 from warehouse.models import ScanRecord, ShortReason, WaveStatus
 from warehouse.selectors import order_for, tasks_for, warehouses_for, wave_for
 from warehouse.services import (
@@ -67,8 +67,8 @@ def test_a_picker_of_another_warehouse_can_do_nothing_here(released_wave, picker
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PICKING
 
 
-def test_releasing_needs_the_warehouse_too(ready_order, picker_gz, supervisor):
-    order = ready_order([("F001", 2)])
+def test_releasing_needs_the_warehouse_too(floor_order, picker_gz, supervisor):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     with pytest.raises(FloorRefused) as refused:
         wave_release(wave=wave, actor=picker_gz)

@@ -8,8 +8,8 @@ from inventory.models import MovementReason, StockLevel, StockMovement
 from orders.models import Order, OrderEvent
 from orders.services import order_cancel
 from orders.states import OrderStatus
+from tests.fixtures.floor import pack_all, pick_all
 from tests.fixtures.ledger import assert_ledger_matches, stock_snapshot
-from tests.warehouse.conftest import pack_all, pick_all
 from warehouse.models import FloorSettings, FloorStep, Parcel, ScanRecord, ShortReason, WaveStatus
 from warehouse.services import (
     FloorRefused,

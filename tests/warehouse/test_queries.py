@@ -3,7 +3,7 @@ with the size of the wave."""
 
 import pytest
 
-from tests.warehouse.conftest import pick_all
+from tests.fixtures.floor import pick_all
 from warehouse.selectors import next_line, pick_progress
 from warehouse.services import pack_scan, pick_scan
 

@@ -7,9 +7,9 @@ from orders.models import Order
 from orders.services import OrderActionRefused, order_cancel
 from orders.states import OrderStatus
 from tests.fixtures.concurrency import errors_of, run_together
+from tests.fixtures.floor import pick_all
 from tests.fixtures.ledger import assert_ledger_matches
 from tests.test_concurrency import assert_reservations_match_order_lines
-from tests.warehouse.conftest import pick_all
 from warehouse.models import FloorStep, Parcel, ScanRecord, WaveOrder
 from warehouse.services import FloorRefused, pack_close, pack_scan, pick_scan, wave_build
 
@@ -92,8 +92,8 @@ def test_two_scans_for_the_last_unit(released_wave, picker_hz, supervisor):
     assert ScanRecord.objects.filter(line=line, step=FloorStep.PICK, ok=True).count() == 1
 
 
-def test_two_builds_at_once_never_put_an_order_in_two_waves(ready_order, supervisor):
-    orders = [ready_order([("F001", 1), ("F002", 1)]) for _ in range(12)]
+def test_two_builds_at_once_never_put_an_order_in_two_waves(floor_order, supervisor):
+    orders = [floor_order([("F001", 1), ("F002", 1)]) for _ in range(12)]
 
     outcomes = run_together(lambda i: wave_build(warehouse=orders[0].warehouse_id, actor=supervisor, max_orders=5), 2)
 
