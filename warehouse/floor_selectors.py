@@ -1,6 +1,6 @@
 """Reads the phone pages need beyond ``warehouse.selectors``: what waits at each step for one
-person (我的任务 counts), the current line of a pick walk, and what a scanned code at the pack
-station names. Everything is limited to the user's own warehouses. Nothing here writes."""
+person (我的任务 counts), and what a scanned code at the pack station names. Everything is
+limited to the user's own warehouses. Nothing here writes."""
 
 import re
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum
 
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
-from warehouse.models import FloorStep, Parcel, PickLine, ScanRecord, Wave, WaveKind, WaveOrder, WaveStatus
+from warehouse.models import FloorStep, Parcel, ScanRecord, Wave, WaveKind, WaveOrder, WaveStatus
 from warehouse.selectors import tasks_for, warehouses_for
 
 #: How many rows a phone list shows; the rest is counted, not listed.
@@ -97,32 +97,6 @@ def task_counts(user) -> TaskCounts:
         pack=orders_to_pack(user).count(),
         weigh=parcels_to_weigh(user).count(),
         ship=parcels_to_ship(user).count(),
-    )
-
-
-@dataclass(frozen=True)
-class PickWalk:
-    """Where a picker is in a wave: the line to pick now (None when all are done), and how far."""
-
-    wave: Wave
-    line: PickLine | None
-    lines_done: int
-    lines_total: int
-    units_picked: int
-    units_total: int
-
-
-def pick_walk(wave: Wave) -> PickWalk:
-    """The wave's first line not done in walking order, with the progress (3/12)."""
-    lines = list(wave.lines.select_related("sku", "bin").order_by("sequence"))
-    current = next((line for line in lines if line.done_at is None), None)
-    return PickWalk(
-        wave=wave,
-        line=current,
-        lines_done=sum(1 for line in lines if line.done_at is not None),
-        lines_total=len(lines),
-        units_picked=sum(line.picked for line in lines),
-        units_total=sum(line.quantity for line in lines),
     )
 
 
