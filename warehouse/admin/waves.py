@@ -19,6 +19,7 @@ from core.admin_mixins import ReadOnlyAdminMixin
 from warehouse.accuracy import picker_figures
 from warehouse.admin.forms import AssignForm, BuildForm, CancelForm
 from warehouse.models import PickLine, Wave, WaveOrder
+from warehouse.printing.access import may_print
 from warehouse.selectors import warehouses_for, warehouses_shown_in_admin
 from warehouse.services import FloorRefused, wave_build, wave_cancel, wave_reassign, wave_release
 
@@ -97,6 +98,11 @@ class WaveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("pickers/", self.admin_site.admin_view(self.pickers_view), name="warehouse_wave_pickers"),
         ]
         return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The wave's page, with its execution sheets and labels to print (one PDF each)."""
+        extra = {"can_print": may_print(request.user), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_build": self.has_build_permission(request), **(extra_context or {})}

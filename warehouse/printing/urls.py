@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.printing import views
+from warehouse.printing import views, waves
 
 app_name = "printing"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("labels.pdf", views.labels_pdf_view, name="labels"),
     path("label/<str:number>.html", views.label_html, name="label-html"),
     path("labels.html", views.labels_html_view, name="labels-html"),
+    path("wave/<int:pk>/sheets.pdf", waves.wave_sheets_pdf, name="wave-sheets"),
+    path("wave/<int:pk>/labels.pdf", waves.wave_labels_pdf, name="wave-labels"),
+    path("wave/<int:pk>/labels.html", waves.wave_labels_html, name="wave-labels-html"),
 ]
