@@ -69,22 +69,28 @@ def _packed(user):
     return Parcel.objects.filter(order__status=OrderStatus.PACKED, order__warehouse__in=warehouses_for(user))
 
 
+#: Cleared by the scale, or let through by a supervisor.
+_CLEARED = Q(weight_ok=True) | Q(override_at__isnull=False)
+
+
 def parcels_to_weigh(user):
-    """Packed parcels not yet weighed within tolerance nor let through by a supervisor."""
+    """Packed parcels waiting at the scale: not yet weighed within tolerance nor let through by a
+    supervisor, or cleared but still without a label (the carrier refused it: retry there)."""
     return (
         _packed(user)
-        .exclude(weight_ok=True)
-        .filter(override_at__isnull=True)
+        .filter(~_CLEARED | Q(waybill=""))
         .select_related("order", "box")
         .order_by("packed_at", "id")
     )
 
 
 def parcels_to_ship(user):
-    """Packed parcels cleared by the scale (or a supervisor), waiting for the dock scan."""
+    """Packed parcels cleared by the scale (or a supervisor) with their label, waiting for the
+    dock scan."""
     return (
         _packed(user)
-        .filter(Q(weight_ok=True) | Q(override_at__isnull=False))
+        .filter(_CLEARED)
+        .exclude(waybill="")
         .select_related("order", "box")
         .order_by("weighed_at", "id")
     )

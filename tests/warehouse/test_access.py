@@ -48,7 +48,7 @@ def test_a_picker_of_another_warehouse_can_do_nothing_here(released_wave, picker
         lambda: pack_scan(order=order, code="F001", actor=picker_gz),
         lambda: pack_close(order=order, box=boxes["3号"], actor=picker_gz),
         lambda: parcel_weigh(order=order, weight_g=300, actor=picker_gz),
-        lambda: parcel_ship(order=order, carrier="ZTO", waybill="731234567890", actor=picker_gz),
+        lambda: parcel_ship(order=order, waybill="731234567890", actor=picker_gz),
         lambda: floor_photo_add(actor=picker_gz, step="pick", data=b"x", order=order),
         lambda: wave_build(warehouse=order.warehouse_id, actor=picker_gz),
         lambda: wave_reassign(wave=wave, assignee=None, actor=picker_gz),

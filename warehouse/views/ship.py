@@ -60,7 +60,7 @@ def ship_scan_view(request):
                       panel=("floor/_ship_panel.html", _ship_context(request)))
     already = parcel.shipped_at is not None
     try:
-        parcel = parcel_ship(order=parcel.order, carrier=parcel.carrier, waybill=waybill, actor=request.user,
+        parcel = parcel_ship(order=parcel.order, waybill=waybill, actor=request.user,
                              request_id=request_id)
     except FloorRefused as exc:
         return refused(request, exc, next_url=next_url, panel=("floor/_ship_panel.html", _ship_context(request)))
