@@ -107,8 +107,7 @@ def weigh_scan_view(request, number: str):
     try:
         parcel = parcel_weigh(order=order, weight_g=weight, actor=request.user, request_id=request_id)
     except FloorRefused as exc:
-        order.refresh_from_db()
-        return refused(request, exc, next_url=next_url, panel=("floor/_weigh_panel.html", _weigh_context(request, order)))
+        return _refused(request, order, exc, next_url=next_url)
     message = _("称重通过：%(actual)d 克（预计 %(expected)d 克）") % {
         "actual": parcel.weight_g, "expected": parcel.expected_weight_g,
     }
@@ -129,36 +128,40 @@ def _answer_label(request, order, parcel, *, passed: str = "", next_url: str):
                   panel=panel)
 
 
-@require_POST
-@floor_login_required
-def weigh_label_view(request, number: str):
-    """Issue the cleared parcel's label again after a refusal (a rate added, the carrier back)."""
+def _refused(request, order, exc, *, next_url: str):
+    order.refresh_from_db()
+    return refused(request, exc, next_url=next_url, panel=("floor/_weigh_panel.html", _weigh_context(request, order)))
+
+
+def _after_scale(request, number: str, act, *, passed: str = ""):
+    """A parcel cleared by hand (``act(order)`` calls one service): the label, or the refusal."""
     order = order_for(request.user, number)
     if order is None:
         return not_yours(request)
     next_url = reverse("floor:weigh", args=[order.number])
     try:
-        parcel = parcel_label(order=order, actor=request.user)
+        parcel = act(order)
     except FloorRefused as exc:
-        order.refresh_from_db()
-        return refused(request, exc, next_url=next_url, panel=("floor/_weigh_panel.html", _weigh_context(request, order)))
-    return _answer_label(request, order, parcel, next_url=next_url)
+        return _refused(request, order, exc, next_url=next_url)
+    return _answer_label(request, order, parcel, passed=passed, next_url=next_url)
+
+
+@require_POST
+@floor_login_required
+def weigh_label_view(request, number: str):
+    """Issue the cleared parcel's label again after a refusal (a rate added, the carrier back)."""
+    return _after_scale(request, number, lambda order: parcel_label(order=order, actor=request.user))
 
 
 @require_POST
 @floor_login_required
 def weigh_override_view(request, number: str):
     """A supervisor lets a flagged parcel through, with a reason (the service checks the right)."""
-    order = order_for(request.user, number)
-    if order is None:
-        return not_yours(request)
-    next_url = reverse("floor:weigh", args=[order.number])
-    try:
-        parcel = parcel_weigh_override(order=order, reason=request.POST.get("reason", ""), supervisor=request.user)
-    except FloorRefused as exc:
-        order.refresh_from_db()
-        return refused(request, exc, next_url=next_url, panel=("floor/_weigh_panel.html", _weigh_context(request, order)))
-    return _answer_label(request, order, parcel, passed=_("已放行"), next_url=next_url)
+    reason = request.POST.get("reason", "")
+    return _after_scale(
+        request, number, lambda order: parcel_weigh_override(order=order, reason=reason, supervisor=request.user),
+        passed=_("已放行"),
+    )
 
 
 @floor_login_required
