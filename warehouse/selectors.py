@@ -19,6 +19,8 @@ from warehouse.models import (
     Parcel,
     PickLine,
     ScanRecord,
+    Shipment,
+    ShipmentStatus,
     Wave,
     WaveStatus,
 )
@@ -298,6 +300,13 @@ class PickWalk:
     def after(self, scanned: PickLine) -> "PickWalk":
         """The walk with one line as a scan left it (no need to read the wave again)."""
         return PickWalk(wave=self.wave, lines=tuple(scanned if ln.pk == scanned.pk else ln for ln in self.lines))
+
+
+def labels_issued(wave: Wave) -> int:
+    """How many of the wave's orders have their waybill issued (their labels can be printed)."""
+    return Shipment.objects.filter(
+        order__wave_links__wave=wave, order__wave_links__active=True, status=ShipmentStatus.ISSUED
+    ).count()
 
 
 def pick_walk_for(user, pk: int) -> PickWalk | None:

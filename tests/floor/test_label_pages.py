@@ -43,7 +43,7 @@ def test_a_cleared_parcel_shows_its_label_with_the_print_links(packed_order, hz_
     assert response.status_code == 200
     shipment = Shipment.objects.select_related("carrier").get(order=packed_order)
     body = response.json()
-    assert shipment.waybill_number in body["message"] and "请打印贴好" in body["message"]
+    assert "称重通过" in body["message"] and "面单已出" in body["message"]
     panel = body["panel"]
     assert f"data-waybill>{shipment.waybill_number}<" in panel
     assert f"data-sort-code>{shipment.sort_code}<" in panel and shipment.carrier.short_name in panel

@@ -119,7 +119,8 @@ def test_weighing_within_tolerance_passes(packed_order, hz_client, carriers):
     assert response.status_code == 200 and "称重通过" in response.json()["message"]
     assert 'data-weigh-state="ok"' in response.json()["panel"]
     parcel = Parcel.objects.get(order=packed_order)
-    assert parcel.weight_ok is True and parcel.waybill in response.json()["message"]
+    assert parcel.weight_ok is True and "面单已出" in response.json()["message"]
+    assert f"data-waybill>{parcel.waybill}<" in response.json()["panel"]
 
 
 def test_weighing_outside_tolerance_is_refused_and_flagged(packed_order, hz_client):

@@ -67,6 +67,9 @@ def test_a_wave_without_labels_yet_says_so(released_wave, picker_hz, hz_client):
     wave, _orders = released_wave([[("F001", 1)]])
     response = hz_client.get(reverse("printing:wave-labels", args=[wave.pk]))
     assert response.status_code == 409 and "还没有出面单" in response.content.decode()
+    page = hz_client.get(reverse("floor:pick", args=[wave.pk])).content.decode()
+    assert reverse("printing:wave-sheets", args=[wave.pk]) in page
+    assert reverse("printing:wave-labels", args=[wave.pk]) not in page, "no label to print yet: no button"
 
 
 def test_someone_in_no_warehouse_and_anonymous_visitors(labelled, django_user_model):
@@ -95,6 +98,7 @@ def test_the_pick_page_and_the_wave_admin_page_link_to_the_wave_documents(labell
     for page in ("floor:pick", "floor:sort"):
         html = hz_client.get(reverse(page, args=[wave.pk])).content.decode()
         assert f'href="{sheets}"' in html and f'href="{labels}"' in html, page
+        assert "打印面单（1）" in html, "one label issued so far"
 
     admin = Client()
     admin.force_login(supervisor)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from warehouse.floor_selectors import sort_progress
 from warehouse.models import ShortReason, Wave, WaveKind
-from warehouse.selectors import PickWalk, pick_walk, pick_walk_for, wave_for
+from warehouse.selectors import PickWalk, labels_issued, pick_walk, pick_walk_for, wave_for
 from warehouse.services import FloorRefused, pick_scan, pick_short, sort_scan
 from warehouse.views.access import floor_login_required, not_yours
 from warehouse.views.respond import (
@@ -59,7 +59,7 @@ def pick_page(request, pk: int):
     walk = pick_walk_for(request.user, pk)
     if walk is None:
         return not_yours(request)
-    return render(request, "floor/pick.html", _pick_context(walk.wave, walk))
+    return render(request, "floor/pick.html", {**_pick_context(walk.wave, walk), "labels_issued": labels_issued(walk.wave)})
 
 
 def _quantity(request) -> int | None:
@@ -146,7 +146,7 @@ def sort_page(request, pk: int):
     wave = wave_for(request.user, pk)
     if wave is None:
         return not_yours(request)
-    return render(request, "floor/sort.html", _sort_context(wave))
+    return render(request, "floor/sort.html", {**_sort_context(wave), "labels_issued": labels_issued(wave)})
 
 
 @require_POST

@@ -119,7 +119,7 @@ def _answer_label(request, order, parcel, *, passed: str = "", next_url: str):
     issued (the weigh stands)."""
     panel = ("floor/_weigh_panel.html", _weigh_context(request, order))
     if parcel.waybill:
-        message = _("面单 %(carrier)s %(waybill)s，请打印贴好") % {"carrier": parcel.carrier, "waybill": parcel.waybill}
+        message = _("面单已出，请打印贴好")
         return answer(request, ok=True, message=f"{passed}；{message}" if passed else message, next_url=next_url,
                       panel=panel)
     message = _("面单未出：%(reason)s") % {"reason": parcel.label_error or "?"}
