@@ -104,3 +104,12 @@ def test_the_pick_page_and_the_wave_admin_page_link_to_the_wave_documents(labell
     admin.force_login(supervisor)
     html = admin.get(reverse("admin:warehouse_wave_change", args=[wave.pk])).content.decode()
     assert f'href="{sheets}"' in html and f'href="{labels}"' in html
+
+
+def test_a_finished_wave_reprints_its_packed_orders(labelled, picker_hz, boxes, hz_client):
+    wave, orders, _parcel = labelled
+    pack_all(orders[1], picker_hz, boxes["3号"])
+    wave.refresh_from_db()
+    assert wave.status == "done"
+    sheets = hz_client.get(reverse("printing:wave-sheets", args=[wave.pk]))
+    assert sheets.status_code == 200 and len(rasterise(sheets.content, dpi=40)) == 2

@@ -20,7 +20,7 @@ from warehouse.accuracy import picker_figures
 from warehouse.admin.forms import AssignForm, BuildForm, CancelForm
 from warehouse.models import PickLine, Wave, WaveOrder
 from warehouse.printing.access import may_print
-from warehouse.selectors import warehouses_for, warehouses_shown_in_admin
+from warehouse.selectors import labels_issued, warehouses_for, warehouses_shown_in_admin
 from warehouse.services import FloorRefused, wave_build, wave_cancel, wave_reassign, wave_release
 
 MAX_BATCH = 100
@@ -101,7 +101,12 @@ class WaveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The wave's page, with its execution sheets and labels to print (one PDF each)."""
-        extra = {"can_print": may_print(request.user), **(extra_context or {})}
+        wave = self.get_object(request, object_id)
+        extra = {
+            "can_print": may_print(request.user),
+            "labels_issued": labels_issued(wave) if wave is not None else 0,
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def changelist_view(self, request, extra_context=None):

@@ -3,20 +3,28 @@
 labels were issued before picking). Reached from the phone's pick and sort pages and from the
 wave's admin page; a wave of another warehouse reads as one that does not exist."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from orders.states import PACKED_OR_LATER
 from warehouse.carriers.errors import ShippingRefused
-from warehouse.models import Shipment, ShipmentStatus, Wave
+from warehouse.models import Shipment, ShipmentStatus, Wave, WaveStatus
 from warehouse.printing.access import printable_waves
 from warehouse.printing.views import label_size, labels_response, printer_required, sheet_response
 
 
 def _wave(request, pk: int) -> tuple[Wave, list]:
-    """The wave and its live orders' links, by slot."""
+    """The wave and its orders' links, by slot: those still in it; for a finished wave, those that
+    left it packed (a reprint after the wave is done), not the ones cancelled or taken out."""
     wave = printable_waves(request.user).filter(pk=pk).first()
     if wave is None:
         raise ShippingRefused(_("找不到这个波次，或它不属于你的仓库"), code="not_found")
-    links = list(wave.wave_orders.filter(active=True).select_related("order").order_by("slot"))
+    links = wave.wave_orders.select_related("order").order_by("slot")
+    if wave.status == WaveStatus.DONE:
+        links = links.filter(Q(active=True) | Q(order__status__in=PACKED_OR_LATER))
+    else:
+        links = links.filter(active=True)
+    links = list(links)
     if not links:
         raise ShippingRefused(_("波次 %(number)s 没有要打印的订单") % {"number": wave.number}, code="not_found")
     return wave, links
