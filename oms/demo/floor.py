@@ -98,7 +98,13 @@ def seed_floor() -> int:
         link_picker(picker)
     built = 0
     for warehouse in Warehouse.objects.filter(active=True).order_by("pk"):
-        waves = wave_build(warehouse=warehouse, actor=robot, **WAVE_LIMITS)
+        limits = dict(WAVE_LIMITS)
+        if warehouse.code == PICKER_WAREHOUSE:
+            # However few orders the day's seed leaves waiting here (it depends on the hour), two
+            # of them make two waves: one released for the picker, one left 待拣货 to show.
+            waiting = Order.objects.filter(warehouse=warehouse, status=OrderStatus.READY).count()
+            limits["max_orders"] = min(limits["max_orders"], max(1, waiting // 2))
+        waves = wave_build(warehouse=warehouse, actor=robot, **limits)
         built += len(waves)
         if warehouse.code == PICKER_WAREHOUSE:
             # Released waves are 拣货中; keep at least one wave of 待拣货 orders to show.
