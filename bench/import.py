@@ -112,7 +112,8 @@ def _orders_from_csv(path: str):
                 key, lines, first = number, [], row
             qty = int(row[col["商品数量(件)"]])
             amount = Decimal(row[col["用户实付金额(元)"]])
-            lines.append((row[col["商家编码-SKU维度"]], row[col["商品"]], qty, amount))
+            title, variant = row[col["商品"]], row[col["商品规格/样式"]]
+            lines.append((row[col["商家编码-SKU维度"]], f"{title}（{variant}）" if variant else title, qty, amount))
         if lines:
             yield key, lines, first
 
@@ -138,6 +139,8 @@ def handle_raw(job: dict, _index: int, start) -> dict:
     from django.utils import timezone
 
     from orders.address import normalize_province
+    from orders.privacy import classify_contact
+    from orders.services.customers import customer_phone
 
     conn = psycopg.connect(job["conninfo"], autocommit=True)
     t0 = start()
@@ -170,8 +173,8 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 by_sku.setdefault(level[1], []).append(level[0])
             phones: dict[str, str] = {}
             for o in todo:
-                phone = o[2][7].strip()
-                if phone and "*" not in phone and len(phone) <= 32:
+                phone = customer_phone(o[2][6], o[2][7])
+                if phone:
                     phones.setdefault(phone, o[2][6][:100])
             customers = dict((p, pk) for pk, p in conn.execute(
                 "INSERT INTO orders_customer (name, phone, created_at) SELECT n, p, now() "
@@ -206,17 +209,19 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                     movements.append((levels[sku_id], 0, qty, "reserve", "", number, None, now))
                 goods = sum((amount / qty).quantize(Decimal("0.01")) * qty for _c, _t, qty, amount in items)
                 paid = sum(amount for *_r, amount in items)
-                phone = first[7].strip()
+                contact = classify_contact(first[6], first[7])
                 placed = timezone.make_aware(datetime.strptime(first[18], "%Y-%m-%d %H:%M:%S"))
-                orders.append((oid, number, channel_id, "pending_review", "", "", customers.get(phone), first[6], phone,
+                orders.append((oid, number, channel_id, "pending_review", "", "",
+                               customers.get(customer_phone(first[6], first[7])), first[6], contact.phone,
                                first[8], first[9], first[10], first[12], "", "", 0, "CNY", goods, 0, 0, paid, placed,
-                               now, None, wh, "", "", now, now, "", ""))
-                sources.append((oid, channel_id, ext, now))
+                               now, None, wh, "", "", now, now, "", "", contact.privacy, contact.extension))
+                sources.append((oid, channel_id, ext, "", None, now))
                 for code, title, qty, amount in items:
                     sku_id = skus[code][0]
                     lines.append((oid, sku_id, code, title, qty, (amount / qty).quantize(Decimal("0.01")), wh,
-                                  levels[sku_id], qty))
+                                  levels[sku_id], qty, ""))
                 data = {"platform": "pinduoduo", "import": "pinduoduo", "platform_status": first[16],
+                        **({"after_sale": first[17]} if first[17] else {}),
                         "channel": job["channel"], "external_id": ext, "hold_reason": ""}
                 events.append((oid, "created", "", "pending_review", None, now, "", json.dumps(data)))
             ids_sorted = sorted(totals)
@@ -226,10 +231,12 @@ def handle_raw(job: dict, _index: int, start) -> dict:
                 ("orders_order", "id, number, channel_id, status, hold_reason, hold_note, customer_id, recipient_name, "
                  "phone, province, city, district, street, buyer_note, seller_note, priority, currency, goods_amount, "
                  "shipping_fee, discount_amount, paid_amount, placed_at, paid_at, promised_ship_at, warehouse_id, "
-                 "carrier, tracking_number, created_at, updated_at, exception_reason, exception_note", orders),
-                ("orders_ordersource", "order_id, channel_id, external_id, created_at", sources),
+                 "carrier, tracking_number, created_at, updated_at, exception_reason, exception_note, phone_privacy, "
+                 "phone_extension", orders),
+                ("orders_ordersource", "order_id, channel_id, external_id, buyer_nick, import_job_id, created_at",
+                 sources),
                 ("orders_orderline", "order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id, "
-                 "stock_level_id, reserved_quantity", lines),
+                 "stock_level_id, reserved_quantity, gift", lines),
                 ("orders_orderevent", "order_id, action, from_status, to_status, actor_id, at, note, data", events),
                 ("inventory_stockmovement", "stock_level_id, delta_on_hand, delta_reserved, reason, note, reference, "
                  "actor_id, at", movements),

@@ -66,22 +66,23 @@ INSERT INTO orders_order (
     id, number, channel_id, status, hold_reason, hold_note, customer_id, recipient_name, phone, province, city,
     district, street, buyer_note, seller_note, priority, currency, goods_amount, shipping_fee, discount_amount,
     paid_amount, placed_at, paid_at, promised_ship_at, warehouse_id, carrier, tracking_number, created_at,
-    updated_at, exception_reason, exception_note)
+    updated_at, exception_reason, exception_note, phone_privacy, phone_extension)
 VALUES (
     %(id)s, %(number)s, %(channel_id)s, %(status)s, %(hold_reason)s, %(hold_note)s,
     COALESCE(%(customer_id)s::bigint, (SELECT id FROM orders_customer WHERE phone = %(customer_phone)s)),
     %(recipient_name)s, %(phone)s, %(province)s, %(city)s, %(district)s, %(street)s, %(buyer_note)s,
     %(seller_note)s, %(priority)s, %(currency)s, %(goods_amount)s, %(shipping_fee)s, %(discount_amount)s,
     %(paid_amount)s, COALESCE(%(placed_at)s, now()), %(paid_at)s, %(promised_ship_at)s, %(warehouse_id)s, '', '',
-    now(), now(), '', '')
+    now(), now(), '', '', %(phone_privacy)s, %(phone_extension)s)
 """
 SOURCE_SQL = (
-    "INSERT INTO orders_ordersource (order_id, channel_id, external_id, created_at) VALUES (%s, %s, %s, now())"
+    "INSERT INTO orders_ordersource (order_id, channel_id, external_id, buyer_nick, import_job_id, created_at) "
+    "VALUES (%s, %s, %s, %s, NULL, now())"
 )
 LINES_SQL = """
 INSERT INTO orders_orderline (order_id, sku_id, sku_code, title, quantity, unit_price, warehouse_id,
-                              stock_level_id, reserved_quantity)
-SELECT %(order_id)s, l.* FROM unnest(%(sku_ids)s::bigint[], %(codes)s::text[], %(titles)s::text[],
+                              stock_level_id, reserved_quantity, gift)
+SELECT %(order_id)s, l.*, '' FROM unnest(%(sku_ids)s::bigint[], %(codes)s::text[], %(titles)s::text[],
                                     %(qtys)s::int[], %(prices)s::numeric[], %(warehouses)s::bigint[],
                                     %(levels)s::bigint[], %(reserved)s::int[]) AS l
 """
@@ -112,7 +113,7 @@ class RawIntake:
         draft.validate()
         conn = self.conn
         codes = sorted({line.sku_code for line in draft.lines})
-        phone = _customer_phone(draft.recipient.phone)
+        phone = _customer_phone(draft.recipient.name, draft.recipient.phone)
         key = {"channel": draft.channel, "external_id": draft.external_id, "day": timezone.localdate()}
         with conn.pipeline():
             dedup = conn.execute(DEDUP_SQL, key)
@@ -180,8 +181,11 @@ class RawIntake:
         import psycopg
         from psycopg.types.json import Jsonb
 
+        from orders.privacy import classify_contact
+
         draft = ctx["draft"]
         recipient = draft.recipient
+        contact = classify_contact(recipient.name, recipient.phone)
         conn = self.conn
         paid_status = "pending_review" if draft.paid else "pending_payment"
         status = "on_hold" if hold_reason else paid_status
@@ -215,7 +219,9 @@ class RawIntake:
                         "customer_id": ctx["customer_id"],
                         "customer_phone": ctx["phone"],
                         "recipient_name": recipient.name,
-                        "phone": recipient.phone,
+                        "phone": contact.phone,
+                        "phone_privacy": contact.privacy,
+                        "phone_extension": contact.extension,
                         "province": recipient.province,
                         "city": recipient.city,
                         "district": recipient.district,
@@ -236,7 +242,7 @@ class RawIntake:
                         "warehouse_id": warehouse_id,
                     },
                 )
-                conn.execute(SOURCE_SQL, [ctx["id"], ctx["channel_id"], draft.external_id])
+                conn.execute(SOURCE_SQL, [ctx["id"], ctx["channel_id"], draft.external_id, draft.buyer_nick])
                 skus = ctx["skus"]
                 found = [skus.get(line.sku_code) for line in draft.lines]
                 conn.execute(
@@ -310,8 +316,8 @@ class _Shortage(Exception):
     pass
 
 
-def _customer_phone(phone: str) -> str | None:
-    """The order core's rule (masked or missing phones make no customer), not copied."""
+def _customer_phone(name: str, phone: str) -> str | None:
+    """The order core's rule (privacy numbers or missing phones make no customer), not copied."""
     from orders.services.customers import customer_phone
 
-    return customer_phone(phone)
+    return customer_phone(name, phone)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
+from orders.states import GiftKind
+
 
 class Platform(models.TextChoices):
     TAOBAO = "taobao", _("淘宝/天猫")
@@ -60,11 +62,15 @@ class Channel(models.Model):
 
 
 class SkuMapping(models.Model):
-    """A platform's SKU id or outer id in one shop → our SKU."""
+    """A platform's SKU id or outer id in one shop → our SKU; or a gift: shipped from our SKU, or
+    "赠品 / 不发货" (no SKU: the line stays on the order and needs no stock)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name=_("渠道"))
     external_code = models.CharField(_("平台商品编码"), max_length=64)
-    sku = models.ForeignKey("inventory.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    sku = models.ForeignKey(
+        "inventory.Sku", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("SKU")
+    )
+    gift = models.CharField(_("赠品"), max_length=12, choices=GiftKind.choices, blank=True, default=GiftKind.NONE)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -72,10 +78,16 @@ class SkuMapping(models.Model):
         verbose_name_plural = _("商品映射")
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_code"], name="sku_mapping_unique_code"),
+            # A SKU for everything but a gift that is not shipped, which has none.
+            models.CheckConstraint(
+                condition=models.Q(gift=GiftKind.NOT_SHIPPED, sku__isnull=True)
+                | (~models.Q(gift=GiftKind.NOT_SHIPPED) & models.Q(sku__isnull=False)),
+                name="sku_mapping_sku_unless_not_shipped",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel.code}:{self.external_code} → {self.sku_id}"
+        return f"{self.channel.code}:{self.external_code} → {self.sku_id or self.get_gift_display()}"
 
 
 class InboxSource(models.TextChoices):
@@ -147,6 +159,8 @@ class PushStatus(models.TextChoices):
     PENDING = "pending", _("待推送")
     DONE = "done", _("已推送")
     FAILED = "failed", _("推送失败，等待重试")
+    #: The platform refused for good (order not found, closed, shipped elsewhere): not retried.
+    REFUSED = "refused", _("平台拒绝，不再重试")
     GIVEN_UP = "given_up", _("已放弃")
 
 

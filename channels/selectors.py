@@ -1,9 +1,10 @@
 """Read-only queries for the channels admin."""
 
 from django.db.models import Count, Max, Sum
+from django.urls import reverse
 
-from orders.models import OrderLine
-from orders.states import HoldReason, OrderStatus
+from orders.models import OrderLine, OrderSource
+from orders.states import GiftKind, HoldReason, OrderStatus
 
 
 def unmapped_code_count() -> int:
@@ -12,6 +13,7 @@ def unmapped_code_count() -> int:
         OrderLine.objects.filter(
             sku__isnull=True, order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.UNKNOWN_SKU
         )
+        .exclude(gift=GiftKind.NOT_SHIPPED)
         .values("order__channel_id", "sku_code")
         .distinct()
         .count()
@@ -23,7 +25,7 @@ def unmapped_codes(*, channel_id: int | None = None, limit: int = 500) -> list[d
     ``{"channel_id", "channel_name", "code", "title", "orders", "units"}``."""
     lines = OrderLine.objects.filter(
         sku__isnull=True, order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.UNKNOWN_SKU
-    )
+    ).exclude(gift=GiftKind.NOT_SHIPPED)
     if channel_id is not None:
         lines = lines.filter(order__channel_id=channel_id)
     rows = (
@@ -42,3 +44,16 @@ def unmapped_codes(*, channel_id: int | None = None, limit: int = 500) -> list[d
         }
         for row in rows
     ]
+
+
+def import_job_orders(job) -> dict:
+    """The orders an import job created, and how many of them are on hold now, with the order
+    list's addresses filtered to each: ``{"created", "held", "created_url", "held_url"}``."""
+    sources = OrderSource.objects.filter(import_job=job)
+    base = reverse("admin:orders_order_changelist")
+    return {
+        "created": sources.count(),
+        "held": sources.filter(order__status=OrderStatus.ON_HOLD).count(),
+        "created_url": f"{base}?import_job={job.pk}",
+        "held_url": f"{base}?import_job={job.pk}&hold=yes",
+    }

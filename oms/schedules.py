@@ -21,6 +21,7 @@ SCHEDULES = (
     Declared("oms.cancel_unpaid", "channels.tasks.cancel_unpaid"),
     Declared("oms.requeue_inbox", "channels.tasks.requeue_inbox"),
     Declared("oms.push_outbound", "channels.tasks.push_outbound"),
+    Declared("oms.restock_rerun", "orders.tasks.restock_rerun"),
 )
 
 

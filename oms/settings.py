@@ -50,7 +50,7 @@ MIDDLEWARE = [
     # NUL characters anywhere (400) and oversized API bodies (413) go no further (core/middleware.py).
     "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "oms.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -147,6 +147,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 LOGIN_URL = "admin:login"
+# The front door (``/``) routes each account after it logs in; logging out returns there.
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # HTTPS=1 in production turns on the transport-security settings together.
 HTTPS = env_bool("HTTPS", default=False)

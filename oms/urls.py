@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from inventory.api import StockLevelApi
+from oms import views
 from orders.api import OrderDetailApi, OrderListCreateApi
 
 api_v1 = [
@@ -12,6 +13,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("channels/", include("channels.urls")),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.masking import normalize_phone
 from orders.models import Order, OrderLine, OrderSource
+from orders.states import GiftKind
 
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
@@ -30,6 +31,7 @@ TEXT_LIMITS = {
     "recipient.street": _column(Order, "street"),
     "buyer_note": _column(Order, "buyer_note"),
     "seller_note": _column(Order, "seller_note"),
+    "buyer_nick": _column(OrderSource, "buyer_nick"),
     "currency": _column(Order, "currency"),
 }
 EXTERNAL_ID_LIMIT = _column(OrderSource, "external_id")
@@ -53,6 +55,8 @@ class DraftLine:
     quantity: int
     unit_price: Decimal = Decimal("0")
     title: str = ""
+    #: ``orders.states.GiftKind``: set by the shop's SKU mapping for a gift line.
+    gift: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,10 @@ class OrderDraft:
     buyer_note: str = ""
     seller_note: str = ""
     priority: int = 0
+    #: The buyer's account name on the platform (买家会员名), kept on the order's source.
+    buyer_nick: str = ""
+    #: The spreadsheet import (``channels.ImportJob``) this draft was read from, if any.
+    import_job_id: int | None = None
     data: dict = field(default_factory=dict)
 
     @property
@@ -141,11 +149,15 @@ class OrderDraft:
                 errors[f"lines[{i}].quantity"] = _("数量不能超过 %(n)d") % {"n": MAX_QUANTITY}
             if not _is_money(line.unit_price):
                 errors[f"lines[{i}].unit_price"] = _money_error(line.unit_price, _("单价必须是不小于 0 的金额"))
+            if line.gift not in GiftKind.values:
+                errors[f"lines[{i}].gift"] = _("未知的赠品类型")
         for name in ("shipping_fee", "discount_amount"):
             if not _is_money(getattr(self, name)):
                 errors[name] = _money_error(getattr(self, name), _("金额必须是不小于 0 的数字"))
         if self.paid_amount is not None and not _is_money(self.paid_amount):
             errors["paid_amount"] = _money_error(self.paid_amount, _("金额必须是不小于 0 的数字"))
+        if self.import_job_id is not None and (isinstance(self.import_job_id, bool) or not isinstance(self.import_job_id, int)):
+            errors["import_job_id"] = _("导入编号必须是整数")
         if not errors:
             errors.update(self._total_errors())
         if self.priority not in (0, 1, 2):

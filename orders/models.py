@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from core.masking import mask_phone
+from orders.privacy import PhonePrivacy
 from orders.states import (
     BEFORE_PACKING,
     HOLDABLE,
     ExceptionReason,
+    GiftKind,
     HoldReason,
     OrderStatus,
     release_target,
@@ -54,6 +56,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     recipient_name = models.CharField(_("收货人"), max_length=100, blank=True)
     phone = models.CharField(_("手机"), max_length=32, blank=True, db_index=True)
+    #: A platform privacy number (masked, or virtual with an extension) is never the buyer's phone;
+    #: see ``orders.privacy``.
+    phone_privacy = models.CharField(
+        _("隐私号"), max_length=8, choices=PhonePrivacy.choices, blank=True, default=PhonePrivacy.PLAIN, db_index=True
+    )
+    phone_extension = models.CharField(_("分机号"), max_length=8, blank=True)
     province = models.CharField(_("省"), max_length=32, blank=True)
     city = models.CharField(_("市"), max_length=32, blank=True)
     district = models.CharField(_("区/县"), max_length=32, blank=True)
@@ -66,7 +74,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     shipping_fee = models.DecimalField(_("运费"), max_digits=12, decimal_places=2, default=0)
     discount_amount = models.DecimalField(_("优惠"), max_digits=12, decimal_places=2, default=0)
     paid_amount = models.DecimalField(_("实付金额"), max_digits=12, decimal_places=2, default=0)
-    placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True)
+    placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)
     promised_ship_at = models.DateTimeField(_("承诺发货时间"), null=True, blank=True)
     warehouse = models.ForeignKey(
@@ -109,6 +117,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+    @property
+    def needs_platform_waybill(self) -> bool:
+        """The receiver is hidden by the platform (masked or virtual number): only the platform's
+        own e-waybill service can print this order's label, never our label with the number as a phone."""
+        return self.phone_privacy != PhonePrivacy.PLAIN
 
     # Transitions: bodies touch only this row; the services lock, log and save.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PENDING_REVIEW)
@@ -189,6 +203,8 @@ class OrderLine(models.Model):
         verbose_name=_("占用库存"),
     )
     reserved_quantity = models.PositiveIntegerField(_("已占用数量"), default=0)
+    #: A gift line (the shop's SKU mapping says so): shipped from its SKU, or not shipped at all.
+    gift = models.CharField(_("赠品"), max_length=12, choices=GiftKind.choices, blank=True, default=GiftKind.NONE)
 
     class Meta:
         verbose_name = _("订单明细")
@@ -202,6 +218,11 @@ class OrderLine(models.Model):
     def line_total(self):
         return self.unit_price * self.quantity
 
+    @property
+    def ships(self) -> bool:
+        """Needs stock and goes in the parcel (not a gift the shop does not ship)."""
+        return self.gift != GiftKind.NOT_SHIPPED
+
 
 class OrderSource(models.Model):
     """A platform order number this order came from (several after a merge)."""
@@ -209,6 +230,13 @@ class OrderSource(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sources", verbose_name=_("订单"))
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
     external_id = models.CharField(_("平台订单号"), max_length=64, db_index=True)
+    #: The buyer's account name on the platform (买家会员名), emoji and all.
+    buyer_nick = models.CharField(_("买家昵称"), max_length=100, blank=True)
+    #: The spreadsheet import that brought this platform order in, if one did.
+    import_job = models.ForeignKey(
+        "channels.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("订单导入"),
+    )
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
 
     class Meta:
@@ -251,6 +279,28 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action}"
+
+
+class RestockCursor(models.Model):
+    """The re-run of out-of-stock holds when stock arrives (``orders.services.restock``): how far it
+    has read the stock ledger (``StockMovement`` ids), the SKUs whose waiting orders are still to
+    be re-run and where in them it stopped, and who is running it now (a lease)."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    last_movement_id = models.BigIntegerField(_("已读到的库存流水"), default=0)
+    pending_skus = models.JSONField(_("待重新分配的 SKU"), default=list, blank=True)
+    #: [waiting since (ISO time), order id] of the last order tried, when a run stopped part-way.
+    resume_after = models.JSONField(_("续跑位置"), default=list, blank=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    lease_token = models.CharField(_("租约"), max_length=32, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("到货重新分配进度")
+        verbose_name_plural = _("到货重新分配进度")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_movement_id}"
 
 
 class OrderNumberSequence(models.Model):

@@ -5,13 +5,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from core.masking import normalize_phone
 from core.sql import slices
+from inventory.models import StockLevel
 from orders.events import EventAction
 from orders.models import Order, OrderEvent, OrderLine, OrderSource, channel_model
-from orders.states import HoldReason, OrderStatus
+from orders.states import GiftKind, HoldReason, OrderStatus
 
 #: The parts of an address a platform sends and a carrier needs (name and phone aside).
 ADDRESS_PARTS = ("province", "city", "district", "street")
@@ -167,9 +169,60 @@ def orders_waiting_on_codes(*, channel_id: int, codes) -> list[int]:
             sku__isnull=True,
             sku_code__in=list(codes),
         )
+        .exclude(gift=GiftKind.NOT_SHIPPED)
         .values_list("order_id", flat=True)
         .distinct()
     )
+
+
+def waiting_on_code_by_channel(code: str) -> dict[int, dict[str, int]]:
+    """For each shop with orders on hold as "unknown SKU" waiting on platform ``code``: channel id
+    -> ``{"orders", "units"}`` (the offer to map the code in the other shops too)."""
+    rows = (
+        OrderLine.objects.filter(
+            order__status=OrderStatus.ON_HOLD,
+            order__hold_reason=HoldReason.UNKNOWN_SKU,
+            sku__isnull=True,
+            sku_code=code,
+        )
+        .exclude(gift=GiftKind.NOT_SHIPPED)
+        .order_by()
+        .values("order__channel_id")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
+    )
+    return {row["order__channel_id"]: {"orders": row["orders"], "units": row["units"]} for row in rows}
+
+
+def restock_candidates(*, sku_ids, after: tuple[datetime, int] | None = None) -> list[tuple[int, datetime, dict]]:
+    """Orders held out of stock with a line of one of ``sku_ids``, oldest first by the time they
+    have waited since (paid, else placed, else taken in), after ``after`` (that time, order id):
+    ``[(order id, since, {sku id: units})]`` with every linked line of each order."""
+    waiting = OrderLine.objects.filter(
+        order__status=OrderStatus.ON_HOLD, order__hold_reason=HoldReason.OUT_OF_STOCK, sku_id__in=list(sku_ids)
+    ).values("order_id")
+    orders = Order.objects.filter(pk__in=waiting).annotate(
+        since=Coalesce("paid_at", "placed_at", "created_at")
+    )
+    if after is not None:
+        orders = orders.filter(Q(since__gt=after[0]) | Q(since=after[0], pk__gt=after[1]))
+    found = list(orders.order_by("since", "pk").values_list("pk", "since"))
+    needs: dict[int, dict[int, int]] = {pk: {} for pk, _since in found}
+    for order_id, sku_id, qty in OrderLine.objects.filter(order_id__in=list(needs), sku__isnull=False).values_list(
+        "order_id", "sku_id", "quantity"
+    ):
+        needs[order_id][sku_id] = needs[order_id].get(sku_id, 0) + qty
+    return [(pk, since, needs[pk]) for pk, since in found]
+
+
+def units_free(*, sku_ids) -> dict[int, int]:
+    """Units free (on hand less reserved) per SKU, in all active warehouses together."""
+    rows = (
+        StockLevel.objects.filter(sku_id__in=list(sku_ids), warehouse__active=True)
+        .order_by()
+        .values("sku_id")
+        .annotate(free=Sum(F("on_hand") - F("reserved")))
+    )
+    return {row["sku_id"]: row["free"] for row in rows}
 
 
 def orders_waiting_for_payment(*, channel_id: int, placed_before: datetime, limit: int) -> list[tuple[int, str]]:
@@ -185,7 +238,11 @@ def orders_waiting_for_payment(*, channel_id: int, placed_before: datetime, limi
 
 def unlinked_codes(*, order_id: int) -> list[str]:
     """The codes of an order's lines not linked to one of our SKUs yet."""
-    return list(OrderLine.objects.filter(order_id=order_id, sku__isnull=True).values_list("sku_code", flat=True))
+    return list(
+        OrderLine.objects.filter(order_id=order_id, sku__isnull=True)
+        .exclude(gift=GiftKind.NOT_SHIPPED)
+        .values_list("sku_code", flat=True)
+    )
 
 
 # ---- the dedup lookup: platform orders taken in already ----

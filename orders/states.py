@@ -28,6 +28,20 @@ class HoldReason(models.TextChoices):
     MANUAL = "manual", _("人工挂起")
 
 
+class GiftKind(models.TextChoices):
+    """A line the platform sends as a gift: shipped from one of our SKUs, or not shipped at all
+    (the line stays on the order and never needs stock)."""
+
+    NONE = "", _("否")
+    SHIPPED = "shipped", _("赠品（随单发货）")
+    NOT_SHIPPED = "not_shipped", _("赠品（不发货）")
+
+
+def ships(line) -> bool:
+    """Whether a draft or order line needs stock and goes in the parcel."""
+    return getattr(line, "gift", "") != GiftKind.NOT_SHIPPED
+
+
 class ExceptionReason(models.TextChoices):
     """Why an order that can no longer be held (packed, shipped) needs a person's attention."""
 

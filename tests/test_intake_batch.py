@@ -42,6 +42,7 @@ def _snapshot() -> dict:
                 "warehouse_id",
                 "stock_level_id",
                 "reserved_quantity",
+                "gift",
             )
         ),
         "sources": sorted(
@@ -72,8 +73,9 @@ def _lines_ids_dropped(snapshot: dict) -> dict:
 
 @pytest.fixture
 def varied_drafts(taobao_channel, stocked, hot_sku, ops_user):
-    """Paid and unpaid, several lines, an unknown SKU, a half address, a masked phone, one buyer
-    twice, a hot SKU that runs out half way, a repeat inside the batch and one taken in before."""
+    """Paid and unpaid, several lines, an unknown SKU, a half address, a masked phone, gift lines
+    not shipped, one buyer twice, a hot SKU that runs out half way, a repeat inside the batch and
+    one taken in before."""
 
     def draft(i, lines, **kwargs):
         d = build_draft(taobao_channel, lines, external_id=f"B{i:04d}", **kwargs)
@@ -86,7 +88,11 @@ def varied_drafts(taobao_channel, stocked, hot_sku, ops_user):
         draft(4, [("A004", 1)], street=""),
         draft(5, [("A005", 3)], phone="138****6789"),
         draft(6, [("A001", 1)], phone="13812341234"),
+        draft(7, [("A002", 1), ("GIFT-CUP", 1)], phone="17098765432-5678"),  # a gift not shipped, a virtual number
+        draft(8, [("GIFT-ONLY", 2)]),  # nothing to ship at all
     ]
+    drafts[6] = replace(drafts[6], lines=(drafts[6].lines[0], replace(drafts[6].lines[1], gift="not_shipped")))
+    drafts[7] = replace(drafts[7], lines=(replace(drafts[7].lines[0], gift="not_shipped"),))
     drafts += [draft(10 + i, [("HOT-1", 30)], province="四川省", city="成都市") for i in range(5)]
     drafts.append(drafts[0])
     drafts.append(

@@ -18,7 +18,7 @@ def test_sync_creates_every_declared_schedule_once(db, capsys):
 
     assert first == ours() == {d.name: (d.func, Schedule.MINUTES, d.minutes, -1) for d in SCHEDULES}
     assert {"channels.tasks.poll_channels", "channels.tasks.cancel_unpaid", "channels.tasks.requeue_inbox",
-            "channels.tasks.push_outbound"} <= {func for func, *_ in first.values()}
+            "channels.tasks.push_outbound", "orders.tasks.restock_rerun"} <= {func for func, *_ in first.values()}
     out = capsys.readouterr().out
     assert f"新建 {len(SCHEDULES)}" in out and f"不变 {len(SCHEDULES)}" in out
 
@@ -35,7 +35,7 @@ def test_sync_updates_changed_deletes_dropped_and_keeps_hand_made(db):
     assert ours()["oms.cancel_unpaid"] == ("channels.tasks.cancel_unpaid", Schedule.MINUTES, 1, -1)
     assert Schedule.objects.filter(pk=hand_made.pk).exists()
     assert sorted(sync_schedules(declared=(Declared("oms.poll_channels", "channels.tasks.poll_channels"),))["deleted"]) == [
-        "oms.cancel_unpaid", "oms.push_outbound", "oms.requeue_inbox"]
+        "oms.cancel_unpaid", "oms.push_outbound", "oms.requeue_inbox", "oms.restock_rerun"]
 
 
 def test_every_scheduled_function_exists():

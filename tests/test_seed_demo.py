@@ -13,7 +13,7 @@ from channels.models import Channel
 from inventory.models import Bin, Sku, StockLevel, StockMovement, Warehouse
 from oms.demo.catalog import ean13
 from orders.models import Order, OrderEvent, OrderLine
-from orders.states import HoldReason, OrderStatus
+from orders.states import ExceptionReason, HoldReason, OrderStatus
 from warehouse.models import Carrier, CarrierRate, CarrierService, RateZone
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +117,26 @@ def test_summary_and_if_empty(seeded):
     call_command("seed_demo", "--if-empty", "--orders", "60", stdout=out)
     assert "nothing to do" in out.getvalue()
     assert (Order.objects.count(), StockMovement.objects.count(), Sku.objects.count()) == before
+
+
+def test_the_demo_leaves_a_few_real_exceptions(seeded):
+    flagged = Order.objects.exclude(exception_reason="")
+    assert flagged.count() >= 2
+    assert {ExceptionReason.LATE_ADDRESS_CHANGE, ExceptionReason.LATE_REFUND} <= set(
+        flagged.values_list("exception_reason", flat=True)
+    )
+    for order in flagged:
+        assert order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED) and order.exception_note
+        assert order.events.filter(action="flag_exception").exists()
+
+
+def test_the_history_is_spread_over_the_days_it_covers(seeded):
+    now = timezone.now()
+    assert not OrderEvent.objects.filter(at__gt=now).exists()
+    for order in Order.objects.prefetch_related("events"):
+        times = [event.at for event in sorted(order.events.all(), key=lambda e: e.id)]
+        assert times == sorted(times), order.number
+        assert times[0] >= order.placed_at and order.created_at == times[0]
+    # Not every shipment "today": the fortnight's shipments are spread over the fortnight.
+    ships = OrderEvent.objects.filter(action="ship")
+    assert ships.aggregate(first=Min("at"))["first"] < now - timedelta(days=3)

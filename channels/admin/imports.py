@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from channels.imports import FileUnreadable, format_label
 from channels.imports.template import template_csv, template_xlsx
 from channels.models import Channel, ImportJob, ImportStatus
+from channels.selectors import import_job_orders
 from channels.services.imports import import_check, import_create, import_start
 from core.uploads import size_refusal
 
@@ -34,7 +35,10 @@ class UploadForm(forms.Form):
     (``core.uploads.SizeLimitUploadHandler``); the form says so instead of "required"."""
 
     channel = forms.ModelChoiceField(
-        label=gettext_lazy("渠道"), queryset=Channel.objects.filter(active=True), empty_label=None
+        label=gettext_lazy("渠道"),
+        queryset=Channel.objects.filter(active=True),
+        # No shop is chosen for the person: importing into the wrong shop is hard to undo.
+        empty_label=gettext_lazy("请选择渠道"),
     )
     file = forms.FileField(
         label=gettext_lazy("订单导出文件"), help_text=gettext_lazy("CSV（UTF-8 或 GBK）或 XLSX")
@@ -145,6 +149,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             "running": job.status in (ImportStatus.UPLOADED, ImportStatus.QUEUED, ImportStatus.RUNNING),
             "status_url": reverse("admin:channels_importjob_status", args=[job.pk]),
             "start_url": reverse("admin:channels_importjob_start", args=[job.pk]),
+            "taken_in": import_job_orders(job) if job.status in (ImportStatus.DONE, ImportStatus.FAILED) else None,
         }
         return TemplateResponse(request, "admin/channels/importjob/job.html", context)
 

@@ -14,6 +14,7 @@ PUSH_COLOURS = {
     PushStatus.PENDING: "#1677ff",
     PushStatus.DONE: "#389e0d",
     PushStatus.FAILED: "#d48806",
+    PushStatus.REFUSED: "#cf1322",
     PushStatus.GIVEN_UP: "#cf1322",
 }
 

@@ -17,6 +17,34 @@ class PayloadInvalid(Exception):
     """The payload is not an order this adapter can read; the message says why, in the user's language."""
 
 
+#: Words in a platform's refusal of a shipment that mean no wait will change its answer: the
+#: order is not there, is closed or refunded, or was shipped with another tracking number.
+PERMANENT_REFUSALS = (
+    "不存在",
+    "已关闭",
+    "交易关闭",
+    "已取消",
+    "退款成功",
+    "已退款",
+    "已发货",
+    "已签收",
+    "已完成",
+    "not found",
+    "not exist",
+    "closed",
+    "cancelled",
+    "canceled",
+    "already shipped",
+)
+
+
+def is_permanent_refusal(reason: str) -> bool:
+    """Whether a platform's refusal (its reason as the adapter reports it) is for good; anything
+    else (busy, rate-limited, a signature or parameter hiccup, not paid yet) may pass later."""
+    text = (reason or "").lower()
+    return any(marker in text for marker in PERMANENT_REFUSALS)
+
+
 @dataclass(frozen=True)
 class ParsedOrder:
     #: The intake draft. Its lines carry the platform's own item codes (outer id, else platform SKU

@@ -124,13 +124,58 @@ def moment(text: str, label) -> datetime | None:
     raise CellInvalid(_("%(column)s 不是日期时间：%(value)s") % {"column": label, "value": text})
 
 
+#: Provinces as people write them without their suffix (the first part of an address string).
+_PROVINCES = frozenset(
+    [
+        "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东",
+        "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
+        "宁夏", "新疆", "香港", "澳门",
+    ]
+)
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+_REGION_SUFFIXES = ("省", "市", "自治区", "特别行政区", "区", "县", "旗", "自治州", "州", "盟", "地区")
+#: An address written without spaces: province, city, district, then the street.
+_JOINED = re.compile(
+    r"^(?P<province>(?:北京|天津|上海|重庆)市?|[^\d\s]{2,3}?省|[^\d\s]{2,8}?自治区|[^\d\s]{2}特别行政区)"
+    r"(?P<city>[^\d\s]{1,10}?(?:市|自治州|地区|盟))?"
+    r"(?P<district>[^\d\s]{1,8}?(?:区|县|旗))?"
+    r"(?P<street>.*)$"
+)
+
+
+def _is_region(part: str, first: bool) -> bool:
+    if len(part) > 12 or any(ch.isdigit() for ch in part):
+        return False
+    return part.endswith(_REGION_SUFFIXES) or (first and part in _PROVINCES)
+
+
 def split_address(text: str) -> tuple[str, str, str, str]:
     """(province, city, district, street) from one address string such as
-    ``浙江省 杭州市 西湖区 文三路90号 3幢(310000)``; parts it cannot find are empty."""
+    ``浙江省 杭州市 西湖区 文三路90号 3幢(310000)`` or ``浙江省杭州市西湖区文三路90号``; parts it
+    cannot find are empty (the intake then holds the order for an incomplete address)."""
     text = _POSTCODE.sub("", text.translate(_FULL_WIDTH)).strip()
     parts = text.split()
     if len(parts) >= 4:
         return parts[0], parts[1], parts[2], " ".join(parts[3:])
-    if len(parts) == 3:
-        return parts[0], parts[1], "", parts[2]
-    return "", "", "", text
+    if len(parts) == 1:
+        return _split_joined(parts[0])
+    regions: list[str] = []
+    for part in parts:
+        if len(regions) == 3 or not _is_region(part, first=not regions):
+            break
+        regions.append(part)
+    if not regions:
+        return "", "", "", text
+    province, city, district = (regions + ["", "", ""])[:3]
+    return province, city, district, " ".join(parts[len(regions) :])
+
+
+def _split_joined(text: str) -> tuple[str, str, str, str]:
+    match = _JOINED.match(text)
+    if not match:
+        return "", "", "", text
+    province, city, district, street = (match.group(name) or "" for name in ("province", "city", "district", "street"))
+    if not city and province.startswith(_MUNICIPALITIES):
+        # 北京市朝阳区…: the municipality is its own city, as the platforms send it.
+        city = province if province.endswith("市") else f"{province}市"
+    return province, city, district, street

@@ -90,7 +90,7 @@ def _csv_rows(file) -> Iterator[tuple[int, list[str]]]:
     encoding = csv_encoding(file)
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
-        reader = csv.reader(text)
+        reader = csv.reader(_excel_lines(text))
         try:
             for number, row in enumerate(reader, start=1):
                 cells = [as_text(cell) for cell in row]
@@ -101,6 +101,19 @@ def _csv_rows(file) -> Iterator[tuple[int, list[str]]]:
     finally:
         # Leave the caller's file open: it owns it.
         text.detach()
+
+
+def _excel_lines(text) -> Iterator[str]:
+    """The lines of ``text`` (read with universal newlines kept as they are), with a ``\r\r\n``
+    line end taken as one line end, as Excel reads it: Taobao's exports end their lines so, and
+    counted as two, each record's row number would be twice what the seller sees."""
+    after_cr = False
+    for line in text:
+        if after_cr and line == "\r\n":
+            after_cr = False
+            continue
+        after_cr = line.endswith("\r")
+        yield line
 
 
 def _xlsx_rows(file) -> Iterator[tuple[int, list[str]]]:

@@ -28,6 +28,7 @@ ORDERS = ExportFormat(
         "buyer": ("买家会员名",),
         "paid_amount": ("买家实际支付金额", "实付金额"),
         "shipping_fee": ("买家应付邮费", "邮费"),
+        "discount": ("店铺优惠", "店铺优惠金额"),
         "status": ("订单状态",),
         "buyer_note": ("买家留言",),
         "seller_note": ("订单备注", "卖家备注"),

@@ -27,6 +27,7 @@ HEADER = (
     "订单状态",
     "买家留言",
     "卖家备注",
+    "买家昵称",
 )
 EXAMPLE = (
     "T20261122000001",
@@ -48,6 +49,7 @@ EXAMPLE = (
     "已付款",
     "请尽快发货",
     "",
+    "tb_xiaoming",
 )
 
 FORMAT = ExportFormat(
@@ -74,6 +76,7 @@ FORMAT = ExportFormat(
         "status": ("订单状态",),
         "buyer_note": ("买家留言",),
         "seller_note": ("卖家备注",),
+        "buyer": ("买家昵称", "买家会员名"),
     },
     signature=("平台订单号", "商家编码", "订单状态"),
     required=("order", "sku", "quantity", "unit_price", "province", "city", "street", "status"),

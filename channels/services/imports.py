@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import F
@@ -283,7 +283,8 @@ def import_run(job_id: int, *, budget_s: float | None = None) -> ImportJob:
 def _take_in(job: ImportJob, tally: _Tally, wanted: list[ImportedOrder]) -> None:
     """One chunk: its orders and the job's progress, in one transaction."""
     mapping = mapped_codes(job.channel, (line.sku_code for o in wanted for line in o.draft.lines))
-    drafts = [apply_mapping(o.draft, mapping) for o in wanted]
+    # Each order's source remembers this job, so the job page can list what it created.
+    drafts = [replace(apply_mapping(o.draft, mapping), import_job_id=job.pk) for o in wanted]
 
     def progress(results) -> None:
         created = sum(1 for r in results if r.created)

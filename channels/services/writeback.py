@@ -14,9 +14,12 @@ Two steps, each safe to repeat:
 2. ``outbound_push_due`` pushes the rows that are due. A worker takes a row by moving its
    ``next_attempt_at`` forward by ``LEASE`` (and counting the attempt) before the HTTP call: if it
    dies mid-way the row is simply due again after the lease, never lost. Success → done; a
-   platform that is down or refuses → failed, retried after 1, 2, 4 … minutes (capped at
-   ``MAX_DELAY``), given up after ``MAX_ATTEMPTS`` (a person can retry it from admin). Pushing the
-   same tracking number twice is harmless: platforms accept a repeat of the same shipment.
+   platform that is down or refuses for now → failed, retried after 1, 2, 4 … minutes (capped at
+   ``MAX_DELAY``), given up after ``MAX_ATTEMPTS`` (a person can retry it from admin). A refusal
+   that no wait will change (the order is not found, closed, or shipped with another tracking
+   number; ``connectors.base.is_permanent_refusal``) → refused at once, with the platform's reason.
+   Pushing the same tracking number twice is harmless: platforms accept a repeat of the same
+   shipment, and one that answers "already shipped" with our own tracking number counts as done.
 """
 
 import logging
@@ -30,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.connectors import PayloadInvalid, get_connector
+from channels.connectors.base import is_permanent_refusal
 from channels.http import PlatformUnavailable, call
 from channels.models import Channel, EventCursor, OutboundPush, PushStatus
 from orders.events import EventAction
@@ -119,6 +123,7 @@ def _create_pushes(events: list[dict], now) -> int:
 class PushCounts:
     done: int = 0
     failed: int = 0
+    refused: int = 0
     given_up: int = 0
     skipped: int = 0  # another worker had taken the row
 
@@ -162,7 +167,10 @@ def outbound_push(*, push_id: int) -> OutboundPush | None:
     except PlatformUnavailable as exc:
         return _failed(push, exc.message)
     except PayloadInvalid as exc:
-        return _failed(push, _("平台拒绝：%(reason)s") % {"reason": exc})
+        reason = str(exc)
+        if not _already_ours(push, reason):
+            error = _("平台拒绝：%(reason)s") % {"reason": reason}
+            return _refused(push, error) if is_permanent_refusal(reason) else _failed(push, error)
     except LookupError:
         return _failed(push, _("平台 %(platform)s 没有对接程序") % {"platform": push.channel.get_platform_display()})
     push.status, push.pushed_at, push.last_error, push.next_attempt_at = PushStatus.DONE, timezone.now(), "", None
@@ -180,6 +188,22 @@ def _send(push: OutboundPush) -> None:
         tracking_number=push.tracking_number,
     )
     connector.check_shipment_response(call(channel.api_base_url, request))
+
+
+def _already_ours(push: OutboundPush, reason: str) -> bool:
+    """The platform says the order has shipped, with our own tracking number: an earlier attempt
+    got through (its answer was lost), so this one is done too."""
+    return "已发货" in reason and push.tracking_number in reason
+
+
+def _refused(push: OutboundPush, error: str) -> OutboundPush:
+    """A refusal that waiting will not change: no further attempt until a person retries it."""
+    push.last_error, push.status, push.next_attempt_at = str(error)[:ERROR_LIMIT], PushStatus.REFUSED, None
+    OutboundPush.objects.filter(pk=push.pk).exclude(status=PushStatus.DONE).update(
+        status=push.status, last_error=push.last_error, next_attempt_at=None
+    )
+    log.warning("push %s (%s %s) refused for good: %s", push.pk, push.channel.code, push.external_id, push.last_error)
+    return push
 
 
 def backoff(attempts: int) -> timedelta:
@@ -202,7 +226,8 @@ def _failed(push: OutboundPush, error: str) -> OutboundPush:
 
 
 def outbound_retry(*, push_ids) -> int:
-    """Make failed or given-up pushes due now (the admin's 立即重试). Returns how many."""
-    return OutboundPush.objects.filter(pk__in=list(push_ids), status__in=(PushStatus.FAILED, PushStatus.GIVEN_UP)).update(
+    """Make failed, refused or given-up pushes due now (the admin's 立即重试). Returns how many."""
+    stuck = (PushStatus.FAILED, PushStatus.REFUSED, PushStatus.GIVEN_UP)
+    return OutboundPush.objects.filter(pk__in=list(push_ids), status__in=stuck).update(
         status=PushStatus.PENDING, next_attempt_at=timezone.now()
     )

@@ -3,7 +3,9 @@
 ``catalog`` and ``people`` hold the data, ``build`` puts the catalogue in the database (and
 ``carriers`` the carriers and their rates), ``plans``
 decides what each order is and how far along it should be, ``run`` plays the plans through the
-real services, ``floor`` adds boxes and waves of the orders waiting to be picked. Nothing here writes a status or a stock figure itself.
+real services (and leaves a few real exceptions for ops), ``timeline`` spreads the events over
+the days they pretend to cover, ``floor`` adds boxes and waves of the orders waiting to be picked.
+Nothing here writes a status or a stock figure itself.
 """
 
 import random
@@ -16,6 +18,7 @@ from oms.demo.carriers import seed_carriers
 from oms.demo.floor import seed_floor
 from oms.demo.plans import Planner
 from oms.demo.run import Runner
+from oms.demo.timeline import spread
 
 
 @dataclass(frozen=True)
@@ -35,5 +38,7 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     plans = Planner(rng=rng, skus=catalogue.skus, now=now, days=days).plans(orders)
     runner = Runner(rng=rng, catalogue=catalogue, now=now, batch=batch)
     runner.run(plans)
+    runner.leave_exceptions()
+    spread(rng=rng, now=now)
     seed_floor()
     return SeedResult(created=runner.created, seed=seed)

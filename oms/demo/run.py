@@ -26,6 +26,7 @@ from orders.services import (
     order_cancel,
     order_complete,
     order_deliver,
+    order_flag_exception,
     order_hold,
     order_intake,
     order_mark_paid,
@@ -34,7 +35,7 @@ from orders.services import (
     order_ship,
     order_start_picking,
 )
-from orders.states import HoldReason
+from orders.states import ExceptionReason, HoldReason
 from orders.states import OrderStatus as S
 
 # carrier, tracking number pattern (# is a digit), weight per channel
@@ -170,6 +171,25 @@ class Runner:
                 continue
             self.advance(order, plan)
         self.waiting = still
+
+    def leave_exceptions(self, count: int = 4) -> None:
+        """The platform news that comes too late, as the inbox flags it: a buyer who changed the
+        address, or a refund, after the parcel was packed or shipped (red rows for ops)."""
+        late = list(
+            Order.objects.filter(status__in=[S.PACKED, S.SHIPPED], exception_reason="").order_by("id")[:200]
+        )
+        for i, order in enumerate(self.rng.sample(late, min(count, len(late)))):
+            if i % 2 == 0:
+                street = self.rng.choice(["文二路 18 号 2 幢 301 室", "人民路 66 号 东门快递柜", "科技园南区 5 栋 12 楼"])
+                address = " ".join(part for part in (order.province, order.city, order.district, street) if part)
+                order_flag_exception(
+                    order=order,
+                    reason=ExceptionReason.LATE_ADDRESS_CHANGE,
+                    note=f"买家改地址为：{address}",
+                    data={"address": address},
+                )
+            else:
+                order_flag_exception(order=order, reason=ExceptionReason.LATE_REFUND, note="平台通知：退款中")
 
     def _give_up_old_shortages(self) -> None:
         for order, plan in self.waiting:

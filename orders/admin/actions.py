@@ -205,6 +205,28 @@ def _short_list(numbers: list[str], limit: int = 20) -> str:
     return shown
 
 
+def _short_by_sku(short: dict[str, list]) -> list[str]:
+    """One refusal per SKU still short: which orders wait on it, how many units they miss, what
+    the closest warehouse has free."""
+    lines = []
+    for code, waiting in sorted(short.items()):
+        numbers = [number for number, _item in waiting]
+        units = sum(item.short for _number, item in waiting)
+        closest = max((item for _number, item in waiting), key=lambda item: item.free)
+        lines.append(
+            _("%(code)s 库存不足：%(count)d 单仍挂起（共缺 %(units)d 件，%(warehouse)s可用 %(free)d）：%(numbers)s")
+            % {
+                "code": code,
+                "count": len(numbers),
+                "units": units,
+                "warehouse": closest.warehouse,
+                "free": closest.free,
+                "numbers": _short_list(numbers),
+            }
+        )
+    return lines
+
+
 def run_action(request, action: OrderAction, orders, options: dict | None = None) -> tuple[int, int]:
     """Call the action's service once per order, as ``request.user``; report every outcome.
 
@@ -212,16 +234,24 @@ def run_action(request, action: OrderAction, orders, options: dict | None = None
     """
     done: list[str] = []
     refusals: list[str] = []
+    short: dict[str, list] = {}
     for order in orders:
         try:
             action.service(order=order.pk, actor=request.user, **(options or {}))
         except OrderActionRefused as exc:
+            hold = getattr(exc, "hold", None)
+            if hold is not None and hold.short:
+                # Still out of stock: told once per SKU below, not once per order.
+                for item in hold.short:
+                    short.setdefault(item.code, []).append((order.number, item))
+                continue
             message = exc.message
             if order.number not in message:
                 message = _("订单 %(number)s：%(message)s") % {"number": order.number, "message": message}
             refusals.append(message)
         else:
             done.append(order.number)
+    refusals.extend(_short_by_sku(short))
     if done:
         messages.success(
             request,
@@ -232,6 +262,6 @@ def run_action(request, action: OrderAction, orders, options: dict | None = None
         messages.error(request, message)
     if len(refusals) > MAX_REFUSAL_MESSAGES:
         messages.error(
-            request, _("另有 %(count)d 单被拒绝，未做任何修改") % {"count": len(refusals) - MAX_REFUSAL_MESSAGES}
+            request, _("另有 %(count)d 条拒绝，未做任何修改") % {"count": len(refusals) - MAX_REFUSAL_MESSAGES}
         )
-    return len(done), len(refusals)
+    return len(done), len(orders) - len(done)

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_phone, mask_phones_in_text, mask_street
+from orders.privacy import PhonePrivacy
 from orders.states import STATUS_COLOURS, OrderStatus
 
 PII_PERMISSION = "orders.view_pii"
@@ -53,7 +54,26 @@ def region(order) -> str:
 
 
 def phone_for(order, *, full: bool) -> str:
-    return order.phone if full else mask_phone(order.phone)
+    """The phone as the person may see it; a masked platform number is shown as sent, a virtual
+    one with its extension (转 5678)."""
+    if order.phone_privacy == PhonePrivacy.MASKED:
+        return order.phone
+    phone = order.phone if full else mask_phone(order.phone)
+    if order.phone_extension:
+        return _("%(phone)s 转 %(extension)s") % {"phone": phone, "extension": order.phone_extension}
+    return phone
+
+
+def privacy_badge(order):
+    """The 隐私号 badge of an order whose phone is a platform privacy number (empty otherwise)."""
+    if order.phone_privacy == PhonePrivacy.PLAIN:
+        return ""
+    return format_html(
+        '<span class="oms-badge oms-privacy" title="{}">{}</span>',
+        _("平台隐私号（%(kind)s）：不是买家真实手机号，面单须用平台电子面单打印")
+        % {"kind": order.get_phone_privacy_display()},
+        _("隐私号"),
+    )
 
 
 def note_for(text: str, *, full: bool) -> str:
@@ -65,6 +85,32 @@ def note_for(text: str, *, full: bool) -> str:
 def address_for(order, *, full: bool) -> str:
     street = order.street if full else mask_street(order.street)
     return " ".join(part for part in (region(order), street) if part) or "-"
+
+
+def recipient_cell(order, *, full: bool):
+    """The order list's receiver: name, phone (隐私号 badge) and, under them, the region; the whole
+    address on hover."""
+    return format_html(
+        '<span title="{}">{} <span class="oms-phone">{}</span> {}<br><span class="oms-sub">{}</span></span>',
+        address_for(order, full=full),
+        order.recipient_name or "-",
+        phone_for(order, full=full),
+        privacy_badge(order),
+        region(order) or "-",
+    )
+
+
+def phone_cell(order, *, full: bool):
+    """The order page's phone: a privacy number says what it is and that the label must come from
+    the platform's e-waybill service."""
+    if not order.needs_platform_waybill:
+        return phone_for(order, full=full)
+    return format_html(
+        '{} {}<br><span class="oms-sub">{}</span>',
+        phone_for(order, full=full),
+        privacy_badge(order),
+        _("平台隐私号，不是买家真实手机号：面单须通过平台电子面单打印"),
+    )
 
 
 EMPTY = _("无")

@@ -31,7 +31,7 @@ class ReadOnlyInline(admin.TabularInline):
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     verbose_name_plural = _("商品明细")
-    fields = ("sku_code", "title", "quantity", "unit_price", "line_total_display", "warehouse", "reservation")
+    fields = ("sku_code", "title", "gift", "quantity", "unit_price", "line_total_display", "warehouse", "reservation")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -43,6 +43,8 @@ class OrderLineInline(ReadOnlyInline):
 
     @admin.display(description=_("已占用"))
     def reservation(self, line):
+        if not line.ships:
+            return _("不发货")
         if line.order.status in GONE:
             return _("已出库")
         if line.order.status == OrderStatus.CANCELLED:
@@ -59,11 +61,11 @@ class OrderLineInline(ReadOnlyInline):
 class OrderSourceInline(ReadOnlyInline):
     model = OrderSource
     verbose_name_plural = _("平台订单号")
-    fields = ("channel", "external_id", "received_at")
+    fields = ("channel", "external_id", "buyer_nick", "import_job", "received_at")
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("channel")
+        return super().get_queryset(request).select_related("channel", "import_job")
 
     @admin.display(description=_("接收时间"))
     def received_at(self, source):

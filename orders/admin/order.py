@@ -27,14 +27,17 @@ from orders.admin.display import (
     can_view_pii,
     local_time,
     note_for,
-    phone_for,
+    phone_cell,
+    recipient_cell,
     status_badge,
     two_lines,
 )
+from orders.admin.filters import ImportJobFilter, PrivacyFilter, ShippedFilter, ShortSkuFilter
 from orders.admin.inlines import OrderEventInline, OrderLineInline, OrderSourceInline
 from orders.admin.panels import render_order_panels
 from orders.admin.privacy import PrivacyColumnsMixin
 from orders.admin.search import search_orders
+from orders.admin.shortages import ShortagesMixin
 from orders.models import Order
 from orders.states import ExceptionReason, HoldReason, OrderStatus
 
@@ -75,12 +78,16 @@ class ExceptionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
+class OrderAdmin(ShortagesMixin, DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin):
     list_display_links = ("number",)
     list_filter = (
         "status",
         ExceptionFilter,
         HoldFilter,
+        ShippedFilter,
+        PrivacyFilter,
+        ImportJobFilter,
+        ShortSkuFilter,
         "channel",
         "warehouse",
         ("created_at", admin.DateFieldListFilter),
@@ -99,7 +106,7 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
     change_form_template = "admin/orders/order/change_form.html"
     readonly_fields = (
         "number", "status_display", "channel", "platform_numbers", "placed_at_local", "paid_at_local",
-        "priority", "promised_ship_at_local", "recipient_name", "phone", "phone_masked", "address_full",
+        "priority", "promised_ship_at_local", "recipient_name", "phone_full", "phone_masked", "address_full",
         "address_masked", "buyer_note", "seller_note", "buyer_note_masked", "seller_note_masked", "goods_amount",
         "shipping_fee", "discount_amount", "paid_amount_display", "warehouse", "reservation_summary", "carrier",
         "tracking_number", "exception_display", "exception_display_full", "status_display_full",
@@ -141,16 +148,23 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
 
     def get_list_display(self, request):
         full = can_view_pii(request.user)
+        # Narrow two-line columns, so the list fits a 1366 px laptop without sideways scrolling
+        # (the street is on the order page); on a phone the CSS keeps number, status, buyer, amount.
         return (
             "number",
             "status_column_full" if full else "status_column",
             "channel_column",
             "recipient_full" if full else "recipient_masked",
-            "address_full" if full else "address_masked",
             "paid_amount",
             "shipping_column",
-            "placed_at_local",
+            "placed_column",
         )
+
+    def changelist_view(self, request, extra_context=None):
+        # The list needs the width: the app menu stays on the home page and in the breadcrumbs.
+        held = Order.objects.filter(status=OrderStatus.ON_HOLD, hold_reason=HoldReason.OUT_OF_STOCK)
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False, "out_of_stock_count": held.count()}
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         return search_orders(queryset, search_term), False
@@ -194,13 +208,14 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
     def channel_column(self, order):
         return two_lines(order.channel, self.platform_numbers(order))
 
-    @admin.display(description=gettext_lazy("收货人 / 手机"))
+    @admin.display(description=gettext_lazy("收货人 / 地区"))
     def recipient_masked(self, order):
-        return two_lines(order.recipient_name or "-", phone_for(order, full=False))
+        return recipient_cell(order, full=False)
 
-    @admin.display(description=gettext_lazy("收货人 / 手机"))
+    @admin.display(description=gettext_lazy("收货人 / 地区"))
     def recipient_full(self, order):
-        return two_lines(order.recipient_name or "-", phone_for(order, full=True))
+        return recipient_cell(order, full=True)
+
 
     @admin.display(description=gettext_lazy("发货仓 / 运单号"), ordering="warehouse")
     def shipping_column(self, order):
@@ -209,7 +224,12 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
 
     @admin.display(description=gettext_lazy("手机"))
     def phone_masked(self, order):
-        return phone_for(order, full=False)
+        return phone_cell(order, full=False)
+
+    @admin.display(description=gettext_lazy("手机"))
+    def phone_full(self, order):
+        return phone_cell(order, full=True)
+
 
     @admin.display(description=gettext_lazy("收货地址"))
     def address_masked(self, order):
@@ -218,6 +238,10 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
     @admin.display(description=gettext_lazy("收货地址"))
     def address_full(self, order):
         return address_for(order, full=True)
+
+    @admin.display(description=gettext_lazy("下单时间"), ordering="placed_at")
+    def placed_column(self, order):
+        return two_lines(local_time(order.placed_at, seconds=False)[:10], local_time(order.placed_at)[11:16])
 
     @admin.display(description=gettext_lazy("下单时间"), ordering="placed_at")
     def placed_at_local(self, order):
@@ -267,7 +291,7 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
                 _("收货信息"),
                 {
                     "fields": [
-                        ("recipient_name", "phone" if full else "phone_masked"),
+                        ("recipient_name", "phone_full" if full else "phone_masked"),
                         "address_full" if full else "address_masked",
                         ("buyer_note", "seller_note") if full else ("buyer_note_masked", "seller_note_masked"),
                     ]
@@ -322,7 +346,7 @@ class OrderAdmin(DeclaredFiltersOnlyMixin, PrivacyColumnsMixin, admin.ModelAdmin
             )
             for name in ACTIONS
         ]
-        return own + super().get_urls()
+        return self.shortage_urls() + own + super().get_urls()
 
     def order_action_view(self, request, object_id, action_name):
         """One action on one order, from the buttons on the order page."""

@@ -6,6 +6,7 @@ import unicodedata
 from django.db.models import QuerySet
 
 from orders.models import Order, OrderSource
+from orders.privacy import classify_contact
 
 #: More than this many terms in one search box are ignored (a pasted column of numbers is fine).
 MAX_TERMS = 200
@@ -26,7 +27,10 @@ def matching_order_ids(terms: list[str]) -> QuerySet:
     numbers = list(dict.fromkeys(terms + [term.upper() for term in terms]))
     by_number = Order.objects.order_by().filter(number__in=numbers).values("pk")
     by_tracking = Order.objects.order_by().filter(tracking_number__in=terms).values("pk")
-    by_phone = Order.objects.order_by().filter(phone__in=terms).values("pk")
+    # A virtual number pasted as the platform prints it (17098765432-5678) is stored without its
+    # extension (``orders.privacy``).
+    phones = list(dict.fromkeys(terms + [classify_contact("", term).phone for term in terms]))
+    by_phone = Order.objects.order_by().filter(phone__in=phones).values("pk")
     by_source = OrderSource.objects.order_by().filter(external_id__in=terms).values("order_id")
     return by_number.union(by_tracking, by_phone, by_source)
 

@@ -12,7 +12,8 @@ from orders.address import normalize_province
 
 @dataclass
 class Allocation:
-    warehouse_id: int
+    #: None when nothing of the order ships (only gifts the shop does not send).
+    warehouse_id: int | None
     #: sku id -> stock level id in the chosen warehouse
     stock_levels: dict[int, int]
 

@@ -177,7 +177,7 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
     stock = _FreeStock(stock_rows)
     buyers: dict[str, str] = {}
     for draft in drafts:
-        phone = customer_phone(draft.recipient.phone)
+        phone = customer_phone(draft.recipient.name, draft.recipient.phone)
         if phone and phone not in buyers:
             buyers[phone] = draft.recipient.name  # the first name seen, as the single intake keeps
     customers = customers_upsert(buyers) if buyers else {}
@@ -193,7 +193,7 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
             number=number,
             order_id=order_id,
             channel_id=channels[draft.channel],
-            customer_id=customers.get(customer_phone(draft.recipient.phone)),
+            customer_id=customers.get(customer_phone(draft.recipient.name, draft.recipient.phone)),
             reservation=reservation,
         )
         for draft, number, reservation, order_id in zip(drafts, numbers, reservations, ids, strict=True)

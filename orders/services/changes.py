@@ -16,10 +16,11 @@ from inventory.services import StockLine, stock_release
 from orders.drafts import Recipient
 from orders.events import EventAction, order_event_record
 from orders.models import Order, OrderLine
+from orders.privacy import classify_contact
 from orders.selectors import ADDRESS_PARTS
 from orders.services.errors import OrderActionRefused
 from orders.services.lifecycle import NOTE_LIMIT, check_note, lock_order, order_release_hold
-from orders.states import BEFORE_PACKING, ExceptionReason, HoldReason, OrderStatus
+from orders.states import BEFORE_PACKING, ExceptionReason, GiftKind, HoldReason, OrderStatus
 
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street")
 _ADDRESS_LIMITS = {name: Order._meta.get_field(name).max_length for name in ADDRESS_FIELDS}
@@ -28,9 +29,13 @@ _ADDRESS_LIMITS = {name: Order._meta.get_field(name).max_length for name in ADDR
 # ---- SKU relinking ----
 
 
-def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, note: str = "") -> Order:
+def order_relink_skus(
+    *, order: Order | int, codes: dict[str, str], gifts: dict[str, str] | None = None, actor=None, note: str = ""
+) -> Order:
     """Point the order's unknown lines at our SKUs (``codes``: platform code -> our SKU code), then
-    reserve every line in one warehouse, all or nothing.
+    reserve every line in one warehouse, all or nothing. ``gifts`` (platform code -> ``GiftKind``)
+    marks lines as gifts: shipped from the SKU ``codes`` names, or not shipped at all (then the
+    code needs no SKU, and the line no stock).
 
     Only for an order on hold as "unknown SKU" (the intake's hold): any other order has moved on
     and is refused. Every target code must be an active SKU, else refused before anything is
@@ -40,14 +45,20 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
     Locks the order row, then the chosen stock rows in primary-key order (``stock_reserve``).
     """
     check_note(note)
-    codes = {str(k).strip(): str(v).strip() for k, v in codes.items() if str(k).strip()}
+    gifts = {str(k).strip(): v for k, v in (gifts or {}).items() if v}
+    codes = {str(k).strip(): str(v or "").strip() for k, v in codes.items() if str(k).strip()}
+    codes.update({code: "" for code, kind in gifts.items() if kind == GiftKind.NOT_SHIPPED})
     if not codes:
         raise OrderActionRefused(_("没有要映射的编码"), code="nothing_to_map")
-    targets = {sku.code: sku for sku in Sku.objects.filter(code__in=set(codes.values()), active=True)}
-    bad = sorted({code for code in codes.values() if code not in targets})
+    if any(kind not in GiftKind.values for kind in gifts.values()):
+        raise OrderActionRefused(_("未知的赠品类型"), code="invalid_gift")
+    wanted = {target for code, target in codes.items() if gifts.get(code) != GiftKind.NOT_SHIPPED}
+    targets = {sku.code: sku for sku in Sku.objects.filter(code__in=wanted, active=True)}
+    bad = sorted(wanted - set(targets))
     if bad:
         raise OrderActionRefused(
-            _("SKU 编码不存在或已停用：%(codes)s") % {"codes": "、".join(bad)}, code="unknown_target_sku"
+            _("SKU 编码不存在或已停用：%(codes)s") % {"codes": "、".join(bad) or _("（空）")},
+            code="unknown_target_sku",
         )
     with transaction.atomic():
         locked = lock_order(order)
@@ -61,22 +72,28 @@ def order_relink_skus(*, order: Order | int, codes: dict[str, str], actor=None, 
         relinked: dict[str, str] = {}
         touched: list[OrderLine] = []
         for line in lines:
-            if line.sku_id is None and line.sku_code in codes:
+            if line.sku_id is not None or not line.ships or line.sku_code not in codes:
+                continue
+            kind = gifts.get(line.sku_code, GiftKind.NONE)
+            if kind == GiftKind.NOT_SHIPPED:
+                relinked[line.sku_code] = str(GiftKind.NOT_SHIPPED.label)
+            else:
                 relinked[line.sku_code] = codes[line.sku_code]
                 line.sku = targets[codes[line.sku_code]]
                 line.sku_code = line.sku.code
-                touched.append(line)
+            line.gift = kind
+            touched.append(line)
         if not touched:
             raise OrderActionRefused(
                 _("订单 %(number)s 没有等待这些编码的商品行") % {"number": locked.number}, code="nothing_to_map"
             )
-        OrderLine.objects.bulk_update(touched, ["sku", "sku_code"])
+        OrderLine.objects.bulk_update(touched, ["sku", "sku_code", "gift"])
         order_event_record(
             order=locked,
             action=EventAction.RELINK_SKUS,
             actor=actor,
             note=note or _("商品映射：%(pairs)s") % {"pairs": _pairs(relinked)},
-            data={"codes": relinked},
+            data={"codes": relinked, **({"gifts": gifts} if gifts else {})},
         )
         locked = _retry_reservation(locked, actor)
     return locked
@@ -134,12 +151,20 @@ def order_change_address(
             raise OrderActionRefused(
                 _("地址缺少：%(parts)s") % {"parts": "、".join(missing)}, code="invalid_address"
             )
+        # A privacy number stays what it is (``orders.privacy``); a real phone typed in by a
+        # person who reached the buyer makes the order's contact plain again.
+        contact = classify_contact(after["recipient_name"], after["phone"])
+        after["phone"] = contact.phone
+        privacy = {"phone_privacy": contact.privacy, "phone_extension": contact.extension}
         changed = [name for name in ADDRESS_FIELDS if after[name] != before[name]]
-        if not changed:
+        privacy_changed = [name for name, value in privacy.items() if getattr(locked, name) != value]
+        if not changed and not privacy_changed:
             return locked
         for name in changed:
             setattr(locked, name, after[name])
-        locked.save(update_fields=[*changed, "updated_at"])
+        for name in privacy_changed:
+            setattr(locked, name, privacy[name])
+        locked.save(update_fields=[*changed, *privacy_changed, "updated_at"])
         order_event_record(
             order=locked,
             action=EventAction.CHANGE_ADDRESS,

@@ -1,8 +1,9 @@
 """The buyer as a customer, kept by phone: one upsert statement for the single and the batch intake.
 
 A customer is created with the first name seen for a phone and never renamed by a later order. A
-masked phone (privacy-protected platforms send ``138****1234``), a missing one or one longer than
-the column makes no customer.
+platform privacy number (masked ``138****1234`` or virtual ``17098765432-5678``, see
+``orders.privacy``), a missing phone or one longer than the column makes no customer: a later
+order from the same virtual number is not the same buyer.
 """
 
 from django.db import connection
@@ -10,17 +11,18 @@ from django.utils import timezone
 
 from core.sql import slices
 from orders.models import Customer
+from orders.privacy import PhonePrivacy, classify_contact
 
 _PHONE_LENGTH = Customer._meta.get_field("phone").max_length
 _NAME_LENGTH = Customer._meta.get_field("name").max_length
 
 
-def customer_phone(phone: str) -> str | None:
-    """The phone a customer is kept under, or None (masked, missing or too long)."""
-    phone = (phone or "").strip()
-    if not phone or "*" in phone or len(phone) > _PHONE_LENGTH:
+def customer_phone(name: str, phone: str) -> str | None:
+    """The phone a customer is kept under, or None (a privacy number, missing or too long)."""
+    contact = classify_contact(name, phone)
+    if contact.privacy != PhonePrivacy.PLAIN or not contact.phone or len(contact.phone) > _PHONE_LENGTH:
         return None
-    return phone
+    return contact.phone
 
 
 def customers_upsert_statement(buyers: list[tuple[str, str]]) -> tuple[str, list]:

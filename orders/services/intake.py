@@ -12,11 +12,12 @@ from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
 from orders.models import Order, OrderEvent, OrderLine, OrderSource
 from orders.numbering import format_number, next_order_number, number_statement
+from orders.privacy import classify_contact
 from orders.selectors import Taken, taken_from_rows, taken_orders, taken_statement, untaken_condition
 from orders.services.allocation import CatalogSku, StockRow, catalog_from_rows, catalog_statement
 from orders.services.customers import customer_phone, customers_upsert_statement
 from orders.services.reservation import Hold, LiveStock, Reservation, reserve_or_hold
-from orders.states import OrderStatus
+from orders.states import OrderStatus, ships
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def order_intake(
 
 def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) -> Order:
     recipient = draft.recipient
-    phone = customer_phone(recipient.phone)
+    phone = customer_phone(recipient.name, recipient.phone)
     with connection.cursor() as customer:
         # Sent first; on PostgreSQL read once the stock is settled, so that it travels with the
         # reservation (SQLite must finish a statement before the reservation's savepoint).
@@ -197,6 +198,7 @@ def new_order(
         status = OrderStatus.PENDING_REVIEW if draft.paid else OrderStatus.PENDING_PAYMENT
     now = timezone.now()
     goods = draft.goods_amount
+    contact = classify_contact(recipient.name, recipient.phone)
     return Order(
         id=order_id,
         number=number,
@@ -206,7 +208,9 @@ def new_order(
         hold_note=hold.note,
         customer_id=customer_id,
         recipient_name=recipient.name,
-        phone=recipient.phone,
+        phone=contact.phone,
+        phone_privacy=contact.privacy,
+        phone_extension=contact.extension,
         province=recipient.province,
         city=recipient.city,
         district=recipient.district,
@@ -235,7 +239,8 @@ def order_rows(
     allocation = reservation.allocation
     lines = []
     for line in draft.lines:
-        sku = skus.get(line.sku_code)
+        sku = skus.get(line.sku_code) if ships(line) else None
+        reserved = allocation is not None and ships(line)
         lines.append(
             OrderLine(
                 order_id=order.pk,
@@ -244,9 +249,10 @@ def order_rows(
                 title=line.title or (sku.name if sku else ""),
                 quantity=line.quantity,
                 unit_price=line.unit_price,
-                warehouse_id=allocation.warehouse_id if allocation else None,
-                stock_level_id=allocation.stock_levels[sku.pk] if allocation else None,
-                reserved_quantity=line.quantity if allocation else 0,
+                warehouse_id=allocation.warehouse_id if reserved else None,
+                stock_level_id=allocation.stock_levels[sku.pk] if reserved else None,
+                reserved_quantity=line.quantity if reserved else 0,
+                gift=line.gift,
             )
         )
     event = order_event(
@@ -262,5 +268,11 @@ def order_rows(
             "hold_reason": order.hold_reason,
         },
     )
-    source = OrderSource(order_id=order.pk, channel_id=order.channel_id, external_id=draft.external_id)
+    source = OrderSource(
+        order_id=order.pk,
+        channel_id=order.channel_id,
+        external_id=draft.external_id,
+        buyer_nick=draft.buyer_nick,
+        import_job_id=draft.import_job_id,
+    )
     return source, lines, event

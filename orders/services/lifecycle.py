@@ -156,7 +156,7 @@ class _StillHeld(OrderActionRefused):
 
 def _reserve(order: Order, actor) -> dict | None:
     """The release's effect: reserve every line in one warehouse unless all are reserved already."""
-    lines = list(order.lines.all())
+    lines = [line for line in order.lines.all() if line.ships]
     if all(line.reserved_quantity == line.quantity for line in lines):
         return None
     _release_reservation(order, actor)
@@ -216,7 +216,8 @@ def order_ship(*, order: Order | int, actor=None, expected_status: str | None = 
 
     def effect(locked: Order) -> dict:
         lines = _reserved_lines(locked)
-        if sum(line.reserved_quantity for line in lines) != sum(line.quantity for line in locked.lines.all()):
+        wanted = sum(line.quantity for line in locked.lines.all() if line.ships)
+        if sum(line.reserved_quantity for line in lines) != wanted:
             raise OrderActionRefused(_("订单库存未完全占用，不能发货"), code="not_reserved")
         stock_ship(
             lines=[StockLine(line.stock_level_id, line.reserved_quantity) for line in lines],

@@ -22,19 +22,31 @@ from inventory.services import InsufficientStock, StockLine, stock_reserve
 from orders.drafts import Recipient
 from orders.models import Order
 from orders.services.allocation import Allocation, needs_by_sku, serves_province, warehouse_candidates
-from orders.states import HoldReason
+from orders.states import HoldReason, ships
 
 NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """One SKU an out-of-stock order is short of, in the warehouse that comes closest."""
+
+    code: str
+    short: int
+    warehouse: str
+    free: int
+
+
+@dataclass(frozen=True)
 class Hold:
     """Why an order cannot be reserved: its hold reason and note, and what a person who asked to
-    release it is told (``refusal``)."""
+    release it is told (``refusal``); for an out-of-stock hold, each SKU short (``short``), so a
+    bulk release can report one line per SKU."""
 
     reason: str
     note: str
     refusal: str
+    short: tuple[Shortfall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,11 +78,16 @@ class StockView(Protocol):
 def reserve_or_hold(*, lines: Sequence, skus: dict, recipient: Recipient, stock: StockView) -> Reservation:
     """Reserve every line of an order in one warehouse, or say why it must be held.
 
-    ``lines`` are draft or order lines (``sku_code``, ``quantity``); ``skus`` are the active SKUs by
-    code (anything with ``pk``); ``recipient`` needs province, city and street."""
+    ``lines`` are draft or order lines (``sku_code``, ``quantity``, ``gift``); gift lines the shop
+    does not ship are left out (an order of nothing else is reserved in no warehouse); ``skus``
+    are the active SKUs by code (anything with ``pk``); ``recipient`` needs province, city and
+    street."""
+    lines = [line for line in lines if ships(line)]  # a gift the shop does not ship needs nothing
     hold = hold_before_stock(lines, skus, recipient)
     if hold is not None:
         return Reservation(hold=hold)
+    if not lines:
+        return Reservation(allocation=Allocation(warehouse_id=None, stock_levels={}))
     needs = needs_by_sku(lines, skus)
     for warehouse_id, levels in warehouse_candidates(
         needs=needs, province=recipient.province, rows=stock.rows_for(needs)
@@ -122,23 +139,39 @@ def shortage_hold(
     units short in all; then one serving the province; then the first), with what it has free:
     "HJ001-04 缺 2 件（杭州仓可用 1）；HJ002 缺 1 件（杭州仓可用 0）"."""
     note = _("没有一个仓库能整单发货")
+    short = tuple(
+        Shortfall(codes[sku_id], qty, warehouse, available)
+        for sku_id, qty, warehouse, available in shortfalls(needs, province, free, warehouses)
+    )
+    if short:
+        note = Truncator(
+            "；".join(
+                _("%(code)s 缺 %(short)d 件（%(warehouse)s可用 %(free)d）")
+                % {"code": item.code, "short": item.short, "warehouse": item.warehouse, "free": item.free}
+                for item in sorted(short, key=lambda item: item.code)
+            )
+        ).chars(NOTE_LIMIT)
+    return Hold(HoldReason.OUT_OF_STOCK, note, _("仍然没有一个仓库能整单发货：%(note)s") % {"note": note}, short)
+
+
+def shortfalls(
+    needs: dict[int, int], province: str, free: dict[tuple[int, int], int], warehouses: list[WarehouseRow]
+) -> list[tuple[int, int, str, int]]:
+    """(sku id, units short, warehouse name, units free there) for each SKU of ``needs`` short in
+    the warehouse that comes closest: the one rule behind the hold note and the 缺货 page."""
+    if not warehouses:
+        return []
 
     def shortfall(warehouse: WarehouseRow) -> int:
         return sum(max(qty - free.get((warehouse[0], sku_id), 0), 0) for sku_id, qty in needs.items())
 
-    if warehouses:
-        best = min(warehouses, key=lambda w: (shortfall(w), not serves_province(w[2], province), w[0]))
-        short = []
-        for sku_id, qty in sorted(needs.items(), key=lambda item: codes[item[0]]):
-            available = max(free.get((best[0], sku_id), 0), 0)
-            if available < qty:
-                short.append(
-                    _("%(code)s 缺 %(short)d 件（%(warehouse)s可用 %(free)d）")
-                    % {"code": codes[sku_id], "short": qty - available, "warehouse": best[1], "free": available}
-                )
-        if short:
-            note = Truncator("；".join(short)).chars(NOTE_LIMIT)
-    return Hold(HoldReason.OUT_OF_STOCK, note, _("仍然没有一个仓库能整单发货：%(note)s") % {"note": note})
+    best = min(warehouses, key=lambda w: (shortfall(w), not serves_province(w[2], province), w[0]))
+    found = []
+    for sku_id, qty in needs.items():
+        available = max(free.get((best[0], sku_id), 0), 0)
+        if available < qty:
+            found.append((sku_id, qty - available, best[1], available))
+    return found
 
 
 class LiveStock:

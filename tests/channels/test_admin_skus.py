@@ -159,3 +159,92 @@ def test_changing_a_mapping_in_its_form_changes_that_row_through_the_service(ops
     assert list(SkuMapping.objects.values_list("pk", "external_code", "sku__code")) == [(mapping.pk, "TB-LID", "A003")]
     assert fresh(held[2]).status == OrderStatus.PENDING_REVIEW
     assert OrderEvent.objects.get(order=held[2], action="relink_skus").actor.username == "ops_wang"
+
+
+# ---- the same mapping for the other shops ----
+
+
+@pytest.fixture
+def jd_held(stocked, make_draft, jd_channel):
+    from orders.services import order_intake
+
+    return order_intake(draft=make_draft([("TB-CUP-RED", 1)], channel=jd_channel)).order
+
+
+def test_a_mapping_offers_the_other_shops_waiting_on_the_same_code(ops_client, held, jd_held, taobao_channel, jd_channel):
+    from channels.models import Channel, Platform
+
+    quiet = Channel.objects.create(code="dy-main", name="抖音店", platform=Platform.DOUYIN)
+    response = map_code(ops_client, taobao_channel, "TB-CUP-RED", "A001")
+
+    mapping = SkuMapping.objects.get(channel=taobao_channel, external_code="TB-CUP-RED")
+    assert response.redirect_chain[-1][0].endswith(f"?offer={mapping.pk}")
+    offer = response.context["offer"]
+    assert [(row["channel"], row["orders"], row["units"]) for row in offer["shops"]] == [
+        (jd_channel, 1, 1), (quiet, 0, 0)
+    ]
+    page = response.content.decode()
+    assert f'name="channels" value="{jd_channel.pk}" checked' in page
+    assert f'name="channels" value="{quiet.pk}">' in page  # offered, not ticked: nothing waits there
+    assert fresh(jd_held).status == OrderStatus.ON_HOLD  # nothing changes in another shop unasked
+
+
+def test_applying_the_offer_maps_the_code_there_and_releases_its_orders(
+    ops_client, held, jd_held, taobao_channel, jd_channel
+):
+    map_code(ops_client, taobao_channel, "TB-CUP-RED", "A001")
+    mapping = SkuMapping.objects.get(channel=taobao_channel, external_code="TB-CUP-RED")
+
+    response = ops_client.post(
+        reverse("admin:channels_skumapping_copy"), {"mapping": mapping.pk, "channels": [jd_channel.pk]}, follow=True
+    )
+
+    assert SkuMapping.objects.get(channel=jd_channel, external_code="TB-CUP-RED").sku.code == "A001"
+    assert fresh(jd_held).status == OrderStatus.PENDING_REVIEW
+    text = " ".join(msgs(response))
+    assert "京东自营店：已映射 TB-CUP-RED → A001" in text and "1 单已解除挂起" in text
+    assert response.context["offer"] is None
+
+
+def test_the_offer_leaves_a_shop_that_mapped_the_code_its_own_way(
+    ops_client, held, jd_held, taobao_channel, jd_channel
+):
+    map_code(ops_client, taobao_channel, "TB-CUP-RED", "A001")
+    map_code(ops_client, jd_channel, "TB-CUP-RED", "A003")
+    mapping = SkuMapping.objects.get(channel=taobao_channel, external_code="TB-CUP-RED")
+
+    ops_client.post(reverse("admin:channels_skumapping_copy"), {"mapping": mapping.pk, "channels": [jd_channel.pk]})
+
+    assert SkuMapping.objects.get(channel=jd_channel, external_code="TB-CUP-RED").sku.code == "A003"
+    assert fresh(jd_held).lines.get().sku_code == "A003"
+
+
+def test_copying_needs_the_add_right_and_a_shop(held, jd_held, taobao_channel, jd_channel, ops_client, make_member):
+    from django.test import Client
+
+    map_code(ops_client, taobao_channel, "TB-CUP-RED", "A001")
+    mapping = SkuMapping.objects.get(channel=taobao_channel, external_code="TB-CUP-RED")
+    url = reverse("admin:channels_skumapping_copy")
+
+    viewer = make_member("supervisor", "viewer_only")
+    viewer.groups.clear()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_skumapping"))
+    client = Client()
+    client.force_login(viewer)
+    assert client.post(url, {"mapping": mapping.pk, "channels": [jd_channel.pk]}).status_code == 403
+
+    response = ops_client.post(url, {"mapping": mapping.pk}, follow=True)
+    assert "请至少选择一个渠道" in " ".join(msgs(response))
+    response = ops_client.post(url, {"mapping": mapping.pk, "channels": [99999]}, follow=True)
+    assert msgs(response)
+    assert not SkuMapping.objects.filter(channel=jd_channel).exists()
+
+
+def test_saving_a_mapping_in_its_own_form_also_offers_the_other_shops(ops_client, held, jd_held, taobao_channel):
+    sku = Sku.objects.get(code="A001")
+    response = ops_client.post(
+        reverse("admin:channels_skumapping_add"),
+        {"channel": taobao_channel.pk, "external_code": "TB-CUP-RED", "sku": sku.pk},
+    )
+    mapping = SkuMapping.objects.get(channel=taobao_channel, external_code="TB-CUP-RED")
+    assert response.status_code == 302 and response["Location"].endswith(f"unmapped/?offer={mapping.pk}")

@@ -53,7 +53,9 @@ def deliver(client, channel, payload) -> int:
     """One delivery, signed anew (as a platform signs each retry: the same signed request twice is
     a replay and is refused), so repeats of a payload are separate deliveries."""
     body = payload if isinstance(payload, bytes) else encode(payload)
-    response = send(client, channel, body, timestamp=int(time.time()) - next(_resent) % 200)
+    # Each delivery's timestamp is later than the one before (within the 5-minute window), so two
+    # deliveries of one body never share a signature, even when a second ticks over between them.
+    response = send(client, channel, body, timestamp=int(time.time()) - 250 + next(_resent) % 200)
     assert response.status_code == 202, response.content
     return response.json()["inbox_id"]
 

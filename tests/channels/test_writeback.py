@@ -168,15 +168,88 @@ def test_push_gives_up_after_max_attempts(shipped, platform_simulator):
     assert outbound_push(push_id=push.pk) is None  # given up: no longer taken
 
 
-def test_a_platform_refusal_is_kept_as_the_error(shipped, platform_simulator):
+def test_a_permanent_refusal_is_marked_refused_at_once_with_the_reason(shipped, platform_simulator):
     _channel, order, external_id = shipped("taobao")
     platform_simulator.cancel("taobao", external_id)  # closed on the platform meanwhile
+    shipments_collect()
+
+    counts = outbound_push_due()
+
+    push = OutboundPush.objects.get(order=order)
+    assert (counts.refused, counts.failed) == (1, 0)
+    assert push.status == PushStatus.REFUSED and push.attempts == 1 and push.next_attempt_at is None
+    assert "平台拒绝" in push.last_error and "关闭" in push.last_error
+    due_now(push)
+    assert outbound_push(push_id=push.pk) is None  # refused for good: never taken again by itself
+
+
+@pytest.mark.parametrize("platform", ["jd", "pinduoduo", "douyin", "aliexpress"])
+def test_an_order_the_platform_does_not_know_is_refused_on_every_platform(shipped, platform_simulator, platform):
+    _channel, order, external_id = shipped(platform)
+    shipments_collect()
+    OutboundPush.objects.filter(order=order).update(external_id="404404404")
+
+    outbound_push_due()
+
+    push = OutboundPush.objects.get(order=order)
+    assert push.status == PushStatus.REFUSED and "不存在" in push.last_error
+
+
+def test_shipped_elsewhere_is_refused(shipped, platform_simulator):
+    _channel, order, external_id = shipped("jd", tracking="SF1111111111")
+    # Someone shipped it from the platform's own back office with another carrier.
+    platform_simulator.store.act("jd", external_id, "ship", tracking=("中通快递", "ZT999"))
     shipments_collect()
 
     outbound_push_due()
 
     push = OutboundPush.objects.get(order=order)
-    assert push.status == PushStatus.FAILED and "平台拒绝" in push.last_error and "关闭" in push.last_error
+    assert push.status == PushStatus.REFUSED and "ZT999" in push.last_error
+
+
+def test_already_shipped_with_our_own_tracking_number_is_done(shipped, platform_simulator):
+    """A platform that does not accept a repeat answers "already shipped" with our number: an
+    earlier attempt got through, so the push is done, not refused."""
+    _channel, order, _external_id = shipped("pinduoduo", tracking="SF2222222222")
+    shipments_collect()
+    refusal = writeback.PayloadInvalid("拼多多拒绝了请求：订单已发货，运单号 SF2222222222")
+
+    with mock.patch.object(writeback, "_send", side_effect=refusal):
+        assert outbound_push_due().done == 1
+
+    assert OutboundPush.objects.get(order=order).status == PushStatus.DONE
+
+
+def test_a_transient_refusal_keeps_the_backoff(shipped, platform_simulator):
+    _channel, order, _external_id = shipped("douyin")
+    shipments_collect()
+
+    with mock.patch.object(
+        writeback, "_send", side_effect=writeback.PayloadInvalid("抖音拒绝了请求：系统繁忙，请稍后重试")
+    ):
+        assert outbound_push_due().failed == 1
+
+    push = OutboundPush.objects.get(order=order)
+    assert push.status == PushStatus.FAILED and "系统繁忙" in push.last_error
+    assert timezone.now() < push.next_attempt_at <= timezone.now() + timedelta(minutes=1)
+    due_now(push)
+    assert outbound_push_due().done == 1  # the platform took it on the next attempt
+
+
+def test_a_supervisor_may_retry_a_refused_push(shipped, platform_simulator, supervisor_client):
+    _channel, order, external_id = shipped("taobao")
+    platform_simulator.cancel("taobao", external_id)
+    shipments_collect()
+    outbound_push_due()
+    push = OutboundPush.objects.get(order=order)
+    assert push.status == PushStatus.REFUSED
+
+    page = supervisor_client.get(reverse("admin:channels_outboundpush_changelist")).content.decode()
+    assert "平台拒绝，不再重试" in page
+    supervisor_client.post(reverse("admin:channels_outboundpush_changelist"), {
+        "action": "retry_now", "_selected_action": [push.pk]})
+    push.refresh_from_db()
+    assert push.status == PushStatus.PENDING
 
 
 def test_a_repeated_push_is_harmless(shipped, platform_simulator):

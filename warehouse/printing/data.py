@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.masking import is_privacy_phone, mask_phone
+from core.masking import mask_phone
 from orders.models import Order, OrderLine, Priority
 from warehouse.carriers.errors import ShippingRefused
 from warehouse.models.carriers import Shipment, ShipmentStatus
@@ -97,6 +97,8 @@ def _orders(pks) -> dict[int, Order]:
 def _sheet_lines(order: Order) -> list[SheetLine]:
     lines = []
     for line in order.lines.all():
+        if not line.ships:
+            continue  # a gift the shop does not ship: nothing to pick, nothing in the parcel
         home = line.stock_level.home_bin if line.stock_level_id else None
         lines.append(
             SheetLine(
@@ -186,7 +188,9 @@ def labels_for(orders: Sequence[Order | int]) -> list[LabelData]:
 
 
 def _label(order: Order, shipment: Shipment) -> LabelData:
-    privacy = is_privacy_phone(order.phone)
+    # A platform privacy number (masked, or virtual with an extension; ``orders.privacy``): only
+    # the platform's own e-waybill can print it, so our label shows no phone and says so.
+    privacy = order.needs_platform_waybill
     warehouse = order.warehouse
     return LabelData(
         carrier=shipment.carrier.name,

@@ -84,6 +84,8 @@ def expected_weight(order: Order, box: Box) -> int | None:
     """Σ unit weight × quantity + the box's tare; None when an item has no unit weight."""
     total = box.tare_g
     for line in order.lines.select_related("sku"):
+        if not line.ships:
+            continue  # a gift the shop does not ship is not in the box
         if line.sku is None or not line.sku.unit_weight_g:
             return None
         total += line.sku.unit_weight_g * line.quantity
@@ -115,7 +117,7 @@ def pack_close(*, order: Order | int, box: Box | int, actor, request_id: str = "
         if locked.status != OrderStatus.PICKING:
             message, reason = order_refusal(locked)
             return refuse(message, reason=reason, step=FloorStep.PACK, actor=actor, **fields)
-        lines = list(locked.lines.all())
+        lines = [line for line in locked.lines.all() if line.ships]
         if any(line.reserved_quantity < line.quantity for line in lines):
             return refuse(
                 _("订单 %(number)s 有缺货，等客服处理后再打包") % {"number": locked.number},

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from inventory.models import Warehouse
 from orders.models import Order, OrderLine, Priority
 from orders.services import OrderActionRefused, order_start_picking, order_stop_picking
-from orders.states import OrderStatus
+from orders.states import GiftKind, OrderStatus
 from warehouse.models import LIVE_WAVE_STATUSES, PickLine, Wave, WaveKind, WaveOrder, WaveStatus
 from warehouse.selectors import floor_settings_for, may_work_in
 from warehouse.services.common import check_access
@@ -104,9 +104,11 @@ def _candidates(warehouse_id: int, ship_by: datetime | None) -> list[_Candidate]
         return []
     lines: dict[int, list[tuple[int, int, int]]] = {}
     incomplete: set[int] = set()
-    for order_id, sku_id, level_id, quantity, reserved, line_warehouse in OrderLine.objects.filter(
-        order__in=orders
-    ).values_list("order_id", "sku_id", "stock_level_id", "quantity", "reserved_quantity", "warehouse_id"):
+    for order_id, sku_id, level_id, quantity, reserved, line_warehouse in (
+        OrderLine.objects.filter(order__in=orders)
+        .exclude(gift=GiftKind.NOT_SHIPPED)  # a gift the shop does not ship is not picked
+        .values_list("order_id", "sku_id", "stock_level_id", "quantity", "reserved_quantity", "warehouse_id")
+    ):
         if sku_id is None or level_id is None or reserved != quantity or line_warehouse != warehouse_id:
             incomplete.add(order_id)
         else:
@@ -234,7 +236,12 @@ def _rebuild_pick_list(wave: Wave) -> None:
     write_pick_lines([wave.pk])
     order_ids = list(wave.wave_orders.filter(active=True).values_list("order_id", flat=True))
     wave.order_count = len(order_ids)
-    wave.unit_count = OrderLine.objects.filter(order_id__in=order_ids).aggregate(n=Sum("quantity"))["n"] or 0
+    wave.unit_count = (
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .exclude(gift=GiftKind.NOT_SHIPPED)
+        .aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
 
 
 def wave_reassign(*, wave: Wave | int, assignee, actor) -> Wave:

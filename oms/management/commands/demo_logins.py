@@ -101,12 +101,14 @@ class Command(BaseCommand):
     def _print_table(self, token: Token, base_url: str) -> None:
         rows = [(_("角色"), _("用户名"), _("密码"), _("登录地址"))]
         for login in DEMO_LOGINS:
+            # Every address printed here is a real page (never a debug 404): the back office for
+            # staff, the floor's own login for pickers, the front door's login for the others.
             if login.group is None or login.group in STAFF_ROLES:
                 where = f"{base_url}/admin/"
             elif login.group == PICKER:
                 where = f"{base_url}/floor/login/"
             else:
-                where = _("账号已建好；团长手机页面随团购功能上线")
+                where = f"{base_url}/login/"
             label = ROLE_LABELS.get(login.group, _("超级管理员"))
             rows.append((f"{login.role}（{label}）", login.username, login.password, where))
         widths = [max(_display_width(row[i]) for row in rows) for i in range(3)]
