@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.masking import is_privacy_phone
 from orders.states import OrderStatus
 from warehouse.floor_selectors import LIST_LIMIT, parcels_to_weigh, slot_of
 from warehouse.models import FloorPhoto, FloorStep, Parcel, Shipment, ShipmentStatus
@@ -61,7 +60,7 @@ def _label(order, parcel) -> dict:
     manual = shipment is None and not Shipment.objects.filter(order=order).exists()
     if shipment is None and not manual:
         return {"label_void": True}
-    return {"shipment": shipment, "label_ok": True, "privacy": is_privacy_phone(order.phone)}
+    return {"shipment": shipment, "label_ok": True, "privacy": order.needs_platform_waybill}
 
 
 def _weigh_context(request, order) -> dict:
