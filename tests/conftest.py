@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.carriers",
     "tests.fixtures.groupbuy",
     "tests.fixtures.flow",
+    "tests.fixtures.floor",
 ]
 
 

@@ -1,6 +1,6 @@
 """Reads the phone pages need beyond ``warehouse.selectors``: what waits at each step for one
-person (我的任务 counts), the current line of a pick walk, and what a scanned code at the pack
-station names. Everything is limited to the user's own warehouses. Nothing here writes."""
+person (我的任务 counts), and what a scanned code at the pack station names. Everything is
+limited to the user's own warehouses. Nothing here writes."""
 
 import re
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum
 
 from orders.models import Order, OrderLine
 from orders.states import OrderStatus
-from warehouse.models import FloorStep, Parcel, PickLine, ScanRecord, Wave, WaveKind, WaveOrder, WaveStatus
+from warehouse.models import FloorStep, Parcel, ScanRecord, Wave, WaveKind, WaveOrder, WaveStatus
 from warehouse.selectors import tasks_for, warehouses_for
 
 #: How many rows a phone list shows; the rest is counted, not listed.
@@ -69,22 +69,28 @@ def _packed(user):
     return Parcel.objects.filter(order__status=OrderStatus.PACKED, order__warehouse__in=warehouses_for(user))
 
 
+#: Cleared by the scale, or let through by a supervisor.
+_CLEARED = Q(weight_ok=True) | Q(override_at__isnull=False)
+
+
 def parcels_to_weigh(user):
-    """Packed parcels not yet weighed within tolerance nor let through by a supervisor."""
+    """Packed parcels waiting at the scale: not yet weighed within tolerance nor let through by a
+    supervisor, or cleared but still without a label (the carrier refused it: retry there)."""
     return (
         _packed(user)
-        .exclude(weight_ok=True)
-        .filter(override_at__isnull=True)
+        .filter(~_CLEARED | Q(waybill=""))
         .select_related("order", "box")
         .order_by("packed_at", "id")
     )
 
 
 def parcels_to_ship(user):
-    """Packed parcels cleared by the scale (or a supervisor), waiting for the dock scan."""
+    """Packed parcels cleared by the scale (or a supervisor) with their label, waiting for the
+    dock scan."""
     return (
         _packed(user)
-        .filter(Q(weight_ok=True) | Q(override_at__isnull=False))
+        .filter(_CLEARED)
+        .exclude(waybill="")
         .select_related("order", "box")
         .order_by("weighed_at", "id")
     )
@@ -97,32 +103,6 @@ def task_counts(user) -> TaskCounts:
         pack=orders_to_pack(user).count(),
         weigh=parcels_to_weigh(user).count(),
         ship=parcels_to_ship(user).count(),
-    )
-
-
-@dataclass(frozen=True)
-class PickWalk:
-    """Where a picker is in a wave: the line to pick now (None when all are done), and how far."""
-
-    wave: Wave
-    line: PickLine | None
-    lines_done: int
-    lines_total: int
-    units_picked: int
-    units_total: int
-
-
-def pick_walk(wave: Wave) -> PickWalk:
-    """The wave's first line not done in walking order, with the progress (3/12)."""
-    lines = list(wave.lines.select_related("sku", "bin").order_by("sequence"))
-    current = next((line for line in lines if line.done_at is None), None)
-    return PickWalk(
-        wave=wave,
-        line=current,
-        lines_done=sum(1 for line in lines if line.done_at is not None),
-        lines_total=len(lines),
-        units_picked=sum(line.picked for line in lines),
-        units_total=sum(line.quantity for line in lines),
     )
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("weigh/<str:number>/", weigh.weigh_page, name="weigh"),
     path("weigh/<str:number>/scan/", weigh.weigh_scan_view, name="weigh_scan"),
     path("weigh/<str:number>/override/", weigh.weigh_override_view, name="weigh_override"),
+    path("weigh/<str:number>/label/", weigh.weigh_label_view, name="weigh_label"),
     path("ship/", ship.ship_page, name="ship"),
     path("ship/scan/", ship.ship_scan_view, name="ship_scan"),
 ]

@@ -3,8 +3,10 @@
 
 The robot (user ``floor_demo``, 演示仓库) builds waves, releases them to itself and picks, sorts,
 packs, weighs and ships them one step per round, scanning barcodes like a person (now and then
-a wrong one, which is refused and recorded). In warehouses where people work (a ``FloorMember``
-other than the robot) it always leaves released waves for them.
+a wrong one, which is refused and recorded). Its labels come from the same place as a person's:
+the weigh issues the waybill through the carrier services (the sandbox adapter's numbers), and
+the dock scan ships with that waybill. In warehouses where people work (a ``FloorMember`` other
+than the robot) it always leaves released waves for them.
 """
 
 import contextlib
@@ -16,7 +18,6 @@ from django.db import transaction
 from django.db.models import Sum
 
 from inventory.models import Sku, Warehouse
-from oms.demo.run import CARRIERS, CHANNEL_CARRIERS
 from oms.roles import SUPERVISOR
 from orders.models import Order
 from orders.states import OrderStatus
@@ -25,6 +26,7 @@ from warehouse.services import (
     FloorRefused,
     pack_close,
     pack_scan,
+    parcel_label,
     parcel_ship,
     parcel_weigh,
     parcel_weigh_override,
@@ -98,7 +100,13 @@ def seed_floor() -> int:
         link_picker(picker)
     built = 0
     for warehouse in Warehouse.objects.filter(active=True).order_by("pk"):
-        waves = wave_build(warehouse=warehouse, actor=robot, **WAVE_LIMITS)
+        limits = dict(WAVE_LIMITS)
+        if warehouse.code == PICKER_WAREHOUSE:
+            # However few orders the day's seed leaves waiting here (it depends on the hour), two
+            # of them make two waves: one released for the picker, one left 待拣货 to show.
+            waiting = Order.objects.filter(warehouse=warehouse, status=OrderStatus.READY).count()
+            limits["max_orders"] = min(limits["max_orders"], max(1, waiting // 2))
+        waves = wave_build(warehouse=warehouse, actor=robot, **limits)
         built += len(waves)
         if warehouse.code == PICKER_WAREHOUSE:
             # Released waves are 拣货中; keep at least one wave of 待拣货 orders to show.
@@ -128,13 +136,18 @@ class FloorRobot:
         parcels = Parcel.objects.filter(
             order__status=OrderStatus.PACKED, packed_by=self.robot, weighed_at__isnull=False,
             order__station__isnull=True,  # group-buy orders leave on their station's run
-        ).select_related("order__channel")[: self.per_round]
+        ).select_related("order")[: self.per_round]
         for parcel in parcels:
             if not parcel.may_ship:
                 continue
-            carrier, waybill = self._waybill(parcel.order)
-            parcel_ship(order=parcel.order, carrier=carrier, waybill=waybill, actor=self.robot)
-            self.write(f"{parcel.order.number}: {carrier} {waybill}")
+            try:
+                if not parcel.waybill:  # the label was refused at the scale: try again, as a person would
+                    parcel = parcel_label(order=parcel.order_id, actor=self.robot)
+                parcel_ship(order=parcel.order, waybill=parcel.waybill, actor=self.robot)
+            except FloorRefused as exc:
+                self.write(f"{parcel.order.number}: {exc.message}")
+                continue
+            self.write(f"{parcel.order.number}: {parcel.carrier} {parcel.waybill}")
 
     def dispatch(self) -> None:
         """A station wave the robot packed and weighed in full goes on its delivery run."""
@@ -224,11 +237,6 @@ class FloorRobot:
         if warehouse is not None:
             waves = waves.filter(warehouse=warehouse)
         return list(waves.order_by("pk")[: self.per_round])
-
-    def _waybill(self, order: Order) -> tuple[str, str]:
-        carriers = CHANNEL_CARRIERS.get(order.channel.platform, CHANNEL_CARRIERS["taobao"])
-        carrier = self.rng.choices(list(carriers), weights=list(carriers.values()))[0]
-        return carrier, "".join(str(self.rng.randrange(10)) if c == "#" else c for c in CARRIERS[carrier])
 
 
 def units_waiting_for_people() -> int:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import chromium_path
+from warehouse.models import FloorMember
 
 # The sync Playwright API keeps an event loop running in the main thread for the rest of the
 # session, and Django's ORM refuses to run beside one (SynchronousOnlyOperation) unless told to.
@@ -84,3 +85,13 @@ def admin_login(page, username: str, password: str = PASSWORD, next_url: str = "
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url(f"**{next_url}")
+
+
+@pytest.fixture
+def floor_picker(picker_hz, settings):
+    """The Hangzhou picker, with a password to type on the phone."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    picker_hz.set_password(PASSWORD)
+    picker_hz.save()
+    assert FloorMember.objects.filter(user=picker_hz).exists()
+    return picker_hz

@@ -3,11 +3,9 @@ and a log of every request with its size."""
 
 from dataclasses import dataclass, field
 
-import pytest
 from django.contrib.auth.models import User
 
 from tests.browser.conftest import PASSWORD, PHONE
-from warehouse.models import FloorMember
 
 #: Record vibrations (headless Chromium has no motor) so a test can see the wrong-scan signal.
 VIBRATION_PROBE = """
@@ -38,16 +36,6 @@ class RequestLog:
 
     def clear(self) -> None:
         self.entries.clear()
-
-
-@pytest.fixture
-def floor_picker(picker_hz, settings):
-    """The Hangzhou picker, with a password to type on the phone."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    picker_hz.set_password(PASSWORD)
-    picker_hz.save()
-    assert FloorMember.objects.filter(user=picker_hz).exists()
-    return picker_hz
 
 
 def phone_context(browser, live_server, **extra):

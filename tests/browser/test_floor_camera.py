@@ -1,23 +1,13 @@
 """One true camera scan: Chromium's fake camera plays a generated QR video (the execution sheet's
 QR), the page sends frames to the server, zxing-cpp reads it, and the order's pack page opens."""
 
-# Fixtures are imported from the floor services' conftest; pytest finds them by name.
-# ruff: noqa: F401, F811
-
 import pytest
 
 from tests.browser.conftest import CHROMIUM_FLAGS, assert_only_live_server
 from tests.browser.fake_camera import qr_video
-from tests.browser.floor import RequestLog, floor_login, floor_picker, phone_context
+from tests.browser.floor import RequestLog, floor_login, phone_context
 from tests.conftest import chromium_path
-from tests.warehouse.conftest import (
-    floor_skus,
-    pick_all,
-    picker_hz,
-    ready_order,
-    released_wave,
-    supervisor,
-)
+from tests.fixtures.floor import pick_all
 
 pytestmark = pytest.mark.browser
 

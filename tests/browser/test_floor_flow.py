@@ -1,8 +1,7 @@
 """A picker's whole walk on a phone, in a real Chromium: log in, pick (a wrong item refused, a
-double read ignored, a photo), pack, weigh, ship, with a hardware scanner typing into the page."""
-
-# Fixtures are imported from the floor services' conftest; pytest finds them by name.
-# ruff: noqa: F401, F811
+double read ignored, a photo), open the order at the pack station by its execution sheet's QR,
+pack, weigh, get the label the sandbox carrier issued, and hand it over at the dock by scanning
+that label's barcode, with a hardware scanner typing into the page."""
 
 import io
 import os
@@ -16,22 +15,13 @@ from playwright.sync_api import expect
 from orders.models import Order, Priority
 from orders.states import OrderStatus
 from tests.browser.conftest import assert_only_live_server
-from tests.browser.floor import RequestLog, floor_login, floor_picker, focused_id, phone_context, scanner
+from tests.browser.floor import RequestLog, floor_login, focused_id, phone_context, scanner
 from tests.floor.codes import jpeg_bytes
-from tests.warehouse.conftest import (
-    boxes,
-    floor_skus,
-    picker_hz,
-    ready_order,
-    sku_by_code,
-    supervisor,
-)
-from warehouse.models import FloorPhoto, Parcel, ScanRecord, WaveKind
-from warehouse.services import parcel_assign_waybill, wave_build, wave_release
+from tests.shipping.pdf_helpers import barcodes, rasterise
+from warehouse.models import FloorPhoto, Parcel, ScanRecord, Shipment, WaveKind
+from warehouse.services import wave_build, wave_release
 
 pytestmark = pytest.mark.browser
-
-WAYBILL = "SF1234567890123"
 
 
 def snap(page, name: str) -> None:
@@ -42,18 +32,25 @@ def snap(page, name: str) -> None:
 
 
 @pytest.fixture
-def urgent_wave(ready_order, picker_hz, supervisor, sku_by_code, settings, tmp_path):
+def urgent_wave(floor_order, picker_hz, supervisor, sku_by_code, settings, tmp_path):
     """One 加急 order (F001×2 at C-01, F003×1 at B-02) in a wave of its own (按单拣货), released to
     the picker. F003 has a catalogue picture, as most SKUs do."""
     settings.MEDIA_ROOT = tmp_path
     sku_by_code["F003"].image.save("f003.jpg", io.BytesIO(jpeg_bytes(Image.new("RGB", (1200, 1200), "teal"))))
-    order = ready_order([("F001", 2), ("F003", 1)], priority=Priority.HIGH)
+    order = floor_order([("F001", 2), ("F003", 1)], priority=Priority.HIGH)
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     assert wave.kind == WaveKind.ORDER
     return wave_release(wave=wave, actor=supervisor, assignee=picker_hz), order
 
 
-def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urgent_wave, boxes, tmp_path):
+def printed(context, page, selector: str) -> bytes:
+    """The PDF a print link on the page opens (the phone's session), as the printer gets it."""
+    response = context.request.get(page.locator(selector).get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    return response.body()
+
+
+def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urgent_wave, boxes, carriers, tmp_path):
     wave, order = urgent_wave
     context = phone_context(browser, live_server)
     log = RequestLog()
@@ -97,7 +94,13 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
     photo = FloorPhoto.objects.get()
     assert (photo.step, photo.wave_id, photo.width, photo.height) == ("pick", wave.pk, 1600, 1200)
 
-    page.get_by_role("link", name="去打包").click()
+    # The wave's execution sheet, printed from the pick page; its QR opens the order at the pack station.
+    (sheet,) = rasterise(printed(context, page, "[data-print=sheets]"), dpi=200)
+    (sheet_qr,) = barcodes(sheet)["QRCode"]
+    assert sheet_qr == f"{live_server.url}/floor/pack/{order.number}/"
+    expect(page.get_by_role("link", name="去打包")).to_be_visible()
+    page.goto("/floor/pack/")
+    scanner(page, sheet_qr)
     page.wait_for_url(f"**/floor/pack/{order.number}/")
     scanner(page, "6901234500011")
     expect(page.locator("[data-progress]")).to_contain_text("已扫 1/3 件")
@@ -111,18 +114,29 @@ def test_pick_pack_weigh_ship_on_a_phone(browser, live_server, floor_picker, urg
 
     scanner(page, "ST,GS,+0000.835kg")  # a USB scale types its reading and Enter
     expect(page.locator("[data-weigh-state]")).to_have_attribute("data-weigh-state", "ok")
-    snap(page, "weigh")
 
-    # The label printed at the pack station (the carrier services issue the waybill).
-    parcel_assign_waybill(order=order, carrier="SF", waybill=WAYBILL, actor=floor_picker)
+    # Cleared by the scale: the sandbox carrier issued the waybill, the page shows the label.
+    shipment = Shipment.objects.select_related("carrier").get(order=order)
+    expect(page.locator("[data-waybill]")).to_have_text(shipment.waybill_number)
+    expect(page.locator("[data-sort-code]")).to_have_text(shipment.sort_code)
+    expect(feedback).to_contain_text("请打印贴好")
+    snap(page, "weigh")
+    (label,) = rasterise(printed(context, page, "[data-print=pdf]"), dpi=203)
+    (waybill,) = barcodes(label)["Code128"]
+    assert waybill == shipment.waybill_number
+
     page.get_by_role("link", name="发货口").click()
     page.wait_for_url("**/floor/ship/")
-    scanner(page, WAYBILL)
+    expect(page.locator("[data-waiting-list]")).to_contain_text(waybill)
+    scanner(page, waybill)  # the label's barcode at the dock
     expect(feedback).to_contain_text("已交接")
     expect(page.locator("[data-shipped-today]")).to_have_text("1")
+    snap(page, "ship")
 
     shipped = Order.objects.get(pk=order.pk)
-    assert (shipped.status, shipped.tracking_number) == (OrderStatus.SHIPPED, WAYBILL)
+    assert (shipped.status, shipped.carrier, shipped.tracking_number) == (
+        OrderStatus.SHIPPED, shipment.carrier.name, waybill,
+    )
     parcel = Parcel.objects.get(order=order)
     assert (parcel.weight_g, parcel.box.code, parcel.shipped_by) == (835, "3号", floor_picker)
     assert parcel.shipped_at <= timezone.now()

@@ -1,9 +1,6 @@
 """The phone pages on a slow, patchy network: each page stays under 150 KB, a scan whose answer
 was lost is retried without being applied twice, and a concurrent cancel shows on the phone."""
 
-# Fixtures are imported from the floor services' conftest; pytest finds them by name.
-# ruff: noqa: F401, F811
-
 import io
 import re
 
@@ -12,19 +9,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from orders.services import order_cancel
-from tests.browser.floor import RequestLog, floor_login, floor_picker, focused_id, phone_context, scanner
+from tests.browser.floor import RequestLog, floor_login, focused_id, phone_context, scanner
+from tests.fixtures.floor import pack_all, pick_all
 from tests.floor.codes import jpeg_bytes
-from tests.warehouse.conftest import (
-    boxes,
-    floor_skus,
-    pack_all,
-    pick_all,
-    picker_hz,
-    ready_order,
-    released_wave,
-    sku_by_code,
-    supervisor,
-)
 from warehouse.models import PickLine, ScanRecord
 from warehouse.services import parcel_weigh
 

@@ -5,18 +5,6 @@ import itertools
 import pytest
 from django.test import Client
 
-from tests.warehouse.conftest import (  # noqa: F401  (fixtures shared with the service tests)
-    boxes,
-    floor_skus,
-    grant,
-    picker_gz,
-    picker_hz,
-    ready_order,
-    released_wave,
-    sku_by_code,
-    supervisor,
-)
-
 FETCH = {"HTTP_X_FLOOR_FETCH": "1"}
 _ids = itertools.count(1)
 
@@ -27,14 +15,14 @@ def rid() -> str:
 
 
 @pytest.fixture
-def hz_client(picker_hz):  # noqa: F811  (the imported fixture)
+def hz_client(picker_hz):
     client = Client()
     client.force_login(picker_hz)
     return client
 
 
 @pytest.fixture
-def gz_client(picker_gz):  # noqa: F811
+def gz_client(picker_gz):
     client = Client()
     client.force_login(picker_gz)
     return client

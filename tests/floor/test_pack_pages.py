@@ -9,8 +9,8 @@ from inventory.models import StockLevel
 from orders.models import Order
 from orders.services import order_cancel
 from orders.states import OrderStatus
+from tests.fixtures.floor import pack_all, pick_all
 from tests.floor.conftest import FETCH, rid
-from tests.warehouse.conftest import pack_all, pick_all
 from warehouse.models import Parcel, ScanRecord
 from warehouse.services import pack_scan, parcel_assign_waybill, parcel_weigh
 from warehouse.views.weigh import parse_weight_g
@@ -114,11 +114,13 @@ def test_unreadable_weights(typed):
     assert parse_weight_g(typed) is None
 
 
-def test_weighing_within_tolerance_passes(packed_order, hz_client):
+def test_weighing_within_tolerance_passes(packed_order, hz_client, carriers):
     response = post(hz_client, "floor:weigh_scan", packed_order.number, {"code": "845"})
     assert response.status_code == 200 and "称重通过" in response.json()["message"]
     assert 'data-weigh-state="ok"' in response.json()["panel"]
-    assert Parcel.objects.get(order=packed_order).weight_ok is True
+    parcel = Parcel.objects.get(order=packed_order)
+    assert parcel.weight_ok is True and "面单已出" in response.json()["message"]
+    assert f"data-waybill>{parcel.waybill}<" in response.json()["panel"]
 
 
 def test_weighing_outside_tolerance_is_refused_and_flagged(packed_order, hz_client):
@@ -131,7 +133,7 @@ def test_weighing_outside_tolerance_is_refused_and_flagged(packed_order, hz_clie
     assert bad.status_code == 400 and "重量看不懂" in bad.json()["message"]
 
 
-def test_a_supervisor_lets_a_flagged_parcel_through(packed_order, picker_hz, supervisor, client):
+def test_a_supervisor_lets_a_flagged_parcel_through(packed_order, picker_hz, supervisor, client, carriers):
     client.force_login(supervisor)
     assert post(client, "floor:weigh_scan", packed_order.number, {"code": "1200"}).status_code == 422
     page = client.get(reverse("floor:weigh", args=[packed_order.number])).content.decode()
@@ -142,6 +144,7 @@ def test_a_supervisor_lets_a_flagged_parcel_through(packed_order, picker_hz, sup
     assert response.status_code == 200
     parcel = Parcel.objects.get(order=packed_order)
     assert parcel.may_ship and parcel.override_reason == "赠品未登记重量"
+    assert parcel.waybill and parcel.waybill in response.json()["panel"], "released: the label is issued"
 
 
 def test_a_picker_cannot_override(packed_order, hz_client):

@@ -4,8 +4,8 @@ import pytest
 
 from orders.models import Order
 from orders.states import OrderStatus
+from tests.fixtures.floor import pick_all
 from tests.fixtures.ledger import stock_snapshot
-from tests.warehouse.conftest import pick_all
 from warehouse.models import ScanRecord, ShortReason, WaveStatus
 from warehouse.selectors import order_for, tasks_for, warehouses_for, wave_for
 from warehouse.services import (
@@ -48,7 +48,7 @@ def test_a_picker_of_another_warehouse_can_do_nothing_here(released_wave, picker
         lambda: pack_scan(order=order, code="F001", actor=picker_gz),
         lambda: pack_close(order=order, box=boxes["3号"], actor=picker_gz),
         lambda: parcel_weigh(order=order, weight_g=300, actor=picker_gz),
-        lambda: parcel_ship(order=order, carrier="ZTO", waybill="731234567890", actor=picker_gz),
+        lambda: parcel_ship(order=order, waybill="731234567890", actor=picker_gz),
         lambda: floor_photo_add(actor=picker_gz, step="pick", data=b"x", order=order),
         lambda: wave_build(warehouse=order.warehouse_id, actor=picker_gz),
         lambda: wave_reassign(wave=wave, assignee=None, actor=picker_gz),
@@ -67,8 +67,8 @@ def test_a_picker_of_another_warehouse_can_do_nothing_here(released_wave, picker
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PICKING
 
 
-def test_releasing_needs_the_warehouse_too(ready_order, picker_gz, supervisor):
-    order = ready_order([("F001", 2)])
+def test_releasing_needs_the_warehouse_too(floor_order, picker_gz, supervisor):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     with pytest.raises(FloorRefused) as refused:
         wave_release(wave=wave, actor=picker_gz)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.states import OrderStatus
-from tests.warehouse.conftest import pack_all, pick_all
+from tests.fixtures.floor import pack_all, pick_all
 from warehouse.accuracy import picker_figures
 from warehouse.models import ScanRecord, Wave, WaveStatus
 from warehouse.services import FloorRefused, pick_scan, pick_short, wave_build
@@ -27,8 +27,8 @@ def sup_client(supervisor):
     return client
 
 
-def test_supervisor_builds_releases_and_cancels_waves_in_admin(sup_client, ready_order, picker_hz):
-    orders = [ready_order([("F001", 2)]) for _ in range(3)]
+def test_supervisor_builds_releases_and_cancels_waves_in_admin(sup_client, floor_order, picker_hz):
+    orders = [floor_order([("F001", 2)]) for _ in range(3)]
 
     page = sup_client.get(reverse("admin:warehouse_wave_build"))
     assert page.status_code == 200 and "生成波次" in page.content.decode()
@@ -115,8 +115,8 @@ def test_order_page_shows_the_floor_timeline(sup_client, released_wave, picker_h
     assert "700 g" in page  # expected 120 + 380 + 200 tare
 
 
-def test_order_page_of_an_order_the_floor_never_saw_has_no_timeline(sup_client, ready_order):
-    order = ready_order([("F001", 1)])
+def test_order_page_of_an_order_the_floor_never_saw_has_no_timeline(sup_client, floor_order):
+    order = floor_order([("F001", 1)])
     page = sup_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert "仓库作业记录" not in page
 
@@ -140,11 +140,11 @@ def test_supervisor_overrides_a_flagged_parcel_in_admin(sup_client, released_wav
     assert Parcel.objects.get(pk=parcel.pk).may_ship
 
 
-def test_waves_of_other_warehouses_are_not_listed_for_a_member_only(client, make_member, warehouse_gz, ready_order,
+def test_waves_of_other_warehouses_are_not_listed_for_a_member_only(client, make_member, warehouse_gz, floor_order,
                                                                        supervisor):
     from warehouse.models import FloorMember
 
-    order = ready_order([("F001", 2)])
+    order = floor_order([("F001", 2)])
     wave_build(warehouse=order.warehouse_id, actor=supervisor)
     staff = make_member("ops", "ops_gz")
     FloorMember.objects.create(user=staff, warehouse=warehouse_gz)
@@ -152,7 +152,7 @@ def test_waves_of_other_warehouses_are_not_listed_for_a_member_only(client, make
     assert "W20" not in client.get(WAVES).content.decode()
 
 
-def test_ops_without_a_floor_link_see_every_warehouses_waves(ops_client, ready_order, supervisor):
-    order = ready_order([("F001", 2)])
+def test_ops_without_a_floor_link_see_every_warehouses_waves(ops_client, floor_order, supervisor):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     assert wave.number in ops_client.get(WAVES).content.decode()

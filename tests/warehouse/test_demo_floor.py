@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from oms.demo.floor import ROBOT_USERNAME
-from orders.models import OrderEvent
+from orders.models import Order, OrderEvent
 from tests.fixtures.ledger import assert_ledger_matches
-from warehouse.models import Box, ScanRecord, Wave, WaveStatus
+from warehouse.models import Box, ScanRecord, ShipmentStatus, Wave, WaveStatus
 from warehouse.selectors import tasks_for
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,11 @@ def test_picker_gets_tasks_and_the_robot_ships_through_the_floor(settings):
     robot = get_user_model().objects.get(username=ROBOT_USERNAME)
     shipped = OrderEvent.objects.filter(action="ship", actor=robot)
     assert shipped.exists()
+    # Every parcel left with the waybill the carrier services issued at the scale (sandbox numbers).
+    for order in Order.objects.filter(pk__in=shipped.values("order_id")).select_related("shipment__carrier", "parcel"):
+        assert order.shipment.status == ShipmentStatus.ISSUED
+        assert (order.carrier, order.tracking_number) == (order.shipment.carrier.name, order.shipment.waybill_number)
+        assert order.parcel.waybill == order.tracking_number
     assert ScanRecord.objects.filter(actor=robot, step="pick", ok=True).exists()
     # The waves left for people were not touched by the robot.
     for wave in tasks:

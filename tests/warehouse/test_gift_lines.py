@@ -5,7 +5,7 @@ from channels.services.skus import map_draft, sku_mapping_save
 from orders.models import Order
 from orders.services import order_approve, order_intake
 from orders.states import GiftKind, OrderStatus
-from tests.warehouse.conftest import pick_all
+from tests.fixtures.floor import pick_all
 from warehouse.services import pack_close, pack_scan, wave_build, wave_release
 from warehouse.services.packing import expected_weight
 

@@ -13,7 +13,7 @@ from orders.services.merge import order_merge
 from orders.services.reroute import order_reroute
 from orders.services.split import order_split
 from orders.states import ExceptionReason
-from tests.warehouse.conftest import pack_all, pick_all
+from tests.fixtures.floor import pack_all, pick_all
 from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
 from warehouse.order_flow import shipping_estimate
 from warehouse.services import parcel_weigh, wave_build
@@ -22,9 +22,9 @@ from warehouse.services.errors import FloorRefused
 pytestmark = pytest.mark.django_db
 
 
-def test_an_open_wave_holds_its_orders(ready_order, supervisor, warehouse_gz, taobao_channel, shop_policy):
-    first = ready_order([("F001", 1), ("F003", 1)])
-    second = ready_order([("F002", 1)])
+def test_an_open_wave_holds_its_orders(floor_order, supervisor, warehouse_gz, taobao_channel, shop_policy):
+    first = floor_order([("F001", 1), ("F003", 1)])
+    second = floor_order([("F002", 1)])
     wave_build(warehouse=first.warehouse_id, actor=supervisor)
     shop_policy(taobao_channel, allow_split=True)
     ProvinceRoute.objects.create(warehouse=warehouse_gz, provinces=["浙江"], priority=1)

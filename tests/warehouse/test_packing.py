@@ -8,8 +8,8 @@ from inventory.models import MovementReason, StockLevel, StockMovement
 from orders.models import Order, OrderEvent
 from orders.services import order_cancel
 from orders.states import OrderStatus
+from tests.fixtures.floor import pack_all, pick_all
 from tests.fixtures.ledger import assert_ledger_matches, stock_snapshot
-from tests.warehouse.conftest import pack_all, pick_all
 from warehouse.models import FloorSettings, FloorStep, Parcel, ScanRecord, ShortReason, WaveStatus
 from warehouse.services import (
     FloorRefused,
@@ -113,7 +113,7 @@ def test_weight_outside_tolerance_is_refused_flagged_and_blocks_shipping(packed,
     assert (parcel.weight_g, parcel.weight_ok, parcel.may_ship) == (940, False, False)
     assert ScanRecord.objects.filter(step=FloorStep.WEIGH, ok=False, reason="weight_out_of_tolerance").count() == 1
     with pytest.raises(FloorRefused) as refused:
-        parcel_ship(order=packed, carrier="ZTO", waybill="73100000001", actor=picker_hz)
+        parcel_ship(order=packed, waybill="73100000001", actor=picker_hz)
     assert refused.value.code == "not_weighed"
     assert Order.objects.get(pk=packed.pk).status == OrderStatus.PACKED
     # Weighed again after re-packing, within tolerance: it passes.
@@ -172,10 +172,10 @@ def test_ship_consumes_the_stock_and_the_ledger_balances(packed, picker_hz):
     parcel_assign_waybill(order=packed, carrier="ZTO", waybill="731234567890", actor=picker_hz)
 
     with pytest.raises(FloorRefused) as refused:
-        parcel_ship(order=packed, carrier="ZTO", waybill="739999999999", actor=picker_hz)
+        parcel_ship(order=packed, waybill="739999999999", actor=picker_hz)
     assert refused.value.code == "wrong_label"
 
-    parcel = parcel_ship(order=packed, carrier="ZTO", waybill="731234567890", actor=picker_hz, request_id="dock-1")
+    parcel = parcel_ship(order=packed, waybill="731234567890", actor=picker_hz, request_id="dock-1")
 
     order = Order.objects.get(pk=packed.pk)
     assert (order.status, order.carrier, order.tracking_number) == (OrderStatus.SHIPPED, "ZTO", "731234567890")
@@ -187,6 +187,6 @@ def test_ship_consumes_the_stock_and_the_ledger_balances(packed, picker_hz):
     assert_ledger_matches()
     # The dock scanning the same label again changes nothing.
     before = stock_snapshot()
-    assert parcel_ship(order=packed, carrier="ZTO", waybill="731234567890", actor=picker_hz) == parcel
+    assert parcel_ship(order=packed, waybill="731234567890", actor=picker_hz) == parcel
     assert stock_snapshot() == before
     assert OrderEvent.objects.filter(order=order, action="ship").count() == 1

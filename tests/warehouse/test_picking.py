@@ -6,8 +6,8 @@ from inventory.models import MovementReason, StockLevel, StockMovement
 from orders.models import Order, OrderEvent
 from orders.services import order_cancel
 from orders.states import ExceptionReason, OrderStatus
+from tests.fixtures.floor import pick_all
 from tests.fixtures.ledger import assert_ledger_matches, stock_snapshot
-from tests.warehouse.conftest import pick_all
 from warehouse.models import FloorStep, ScanRecord, ShortReason, WaveKind, WaveStatus
 from warehouse.services import FloorRefused, pick_scan, pick_short, sort_scan
 
@@ -91,10 +91,10 @@ def test_a_resent_scan_is_applied_once(released_wave, picker_hz, sku_by_code):
     assert ScanRecord.objects.count() == 2
 
 
-def test_an_open_wave_cannot_be_picked(ready_order, supervisor, picker_hz):
+def test_an_open_wave_cannot_be_picked(floor_order, supervisor, picker_hz):
     from warehouse.services import wave_build
 
-    order = ready_order([("F001", 2)])
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     with pytest.raises(FloorRefused) as refused:
         pick_scan(line=wave.lines.get(), code="F001", actor=picker_hz)
@@ -140,12 +140,12 @@ def test_short_pick_flags_the_order_and_corrects_the_count_in_the_ledger(release
 
 
 def test_short_pick_when_other_orders_hold_the_rest_keeps_reserved_within_on_hand(
-    released_wave, picker_hz, ready_order
+    released_wave, picker_hz, floor_order
 ):
     wave, (order,) = released_wave([[("F001", 4)]])
     line = wave.lines.get()
     # Another order, not in this wave, holds the other 96 units.
-    ready_order([("F001", 96)])
+    floor_order([("F001", 96)])
     level = StockLevel.objects.get(pk=line.stock_level_id)
     assert (level.on_hand, level.reserved) == (100, 100)
 

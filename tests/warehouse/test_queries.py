@@ -3,8 +3,8 @@ with the size of the wave."""
 
 import pytest
 
-from tests.warehouse.conftest import pick_all
-from warehouse.selectors import next_line, pick_progress
+from tests.fixtures.floor import pick_all
+from warehouse.selectors import pick_walk
 from warehouse.services import pack_scan, pick_scan
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,18 @@ def test_pack_scan_queries_do_not_grow_with_the_order(released_wave, picker_hz, 
         pack_scan(order=order, code="F003", actor=picker_hz)
 
 
-def test_progress_helpers(released_wave, picker_hz):
-    wave, _orders = released_wave([[("F001", 1), ("F002", 1), ("F003", 1)]])
-    assert pick_progress(wave) == (0, 3)
-    first = next_line(wave)
-    assert first.bin.code == "A-07"
-    pick_scan(line=first, code=first.sku.barcode, actor=picker_hz)
-    assert pick_progress(wave) == (1, 3)
-    assert next_line(wave).bin.code == "B-02"
+def test_the_pick_walk(released_wave, picker_hz, django_assert_num_queries):
+    wave, _orders = released_wave([[("F001", 1), ("F002", 2), ("F003", 1)]])
+    with django_assert_num_queries(1):
+        walk = pick_walk(wave)
+        assert (walk.lines_done, walk.lines_total, walk.units_picked, walk.units_total) == (0, 3, 0, 4)
+        assert walk.line.bin.code == "A-07"
+    scanned = pick_scan(line=walk.line, code=walk.line.sku.barcode, actor=picker_hz)
+    assert scanned.done_at is None, "one of two units"
+    after = walk.after(scanned)
+    assert (after.line.bin.code, after.units_picked, after.lines_done) == ("A-07", 1, 0)
+    scanned = pick_scan(line=scanned, code=scanned.sku.barcode, actor=picker_hz)
+    after = after.after(scanned)
+    assert (after.line.bin.code, after.units_picked, after.lines_done) == ("B-02", 2, 1)
+    fresh = pick_walk(wave)
+    assert (fresh.line.pk, fresh.units_picked, fresh.lines_done) == (after.line.pk, 2, 1)

@@ -1,17 +1,18 @@
 """Races on PostgreSQL with real threads: a cancel against a pick or a pack, two scans for the
-last unit, two supervisors building waves at once. The order row lock decides; stock stays right."""
+last unit, two supervisors building waves at once, two scales issuing one parcel's label. The
+order row lock decides; stock stays right."""
 
 import pytest
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from orders.services import OrderActionRefused, order_cancel
 from orders.states import OrderStatus
 from tests.fixtures.concurrency import errors_of, run_together
+from tests.fixtures.floor import pack_all, pick_all
 from tests.fixtures.ledger import assert_ledger_matches
 from tests.test_concurrency import assert_reservations_match_order_lines
-from tests.warehouse.conftest import pick_all
-from warehouse.models import FloorStep, Parcel, ScanRecord, WaveOrder
-from warehouse.services import FloorRefused, pack_close, pack_scan, pick_scan, wave_build
+from warehouse.models import FloorStep, Parcel, ScanRecord, Shipment, WaveOrder
+from warehouse.services import FloorRefused, pack_close, pack_scan, parcel_weigh, pick_scan, wave_build
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -92,8 +93,8 @@ def test_two_scans_for_the_last_unit(released_wave, picker_hz, supervisor):
     assert ScanRecord.objects.filter(line=line, step=FloorStep.PICK, ok=True).count() == 1
 
 
-def test_two_builds_at_once_never_put_an_order_in_two_waves(ready_order, supervisor):
-    orders = [ready_order([("F001", 1), ("F002", 1)]) for _ in range(12)]
+def test_two_builds_at_once_never_put_an_order_in_two_waves(floor_order, supervisor):
+    orders = [floor_order([("F001", 1), ("F002", 1)]) for _ in range(12)]
 
     outcomes = run_together(lambda i: wave_build(warehouse=orders[0].warehouse_id, actor=supervisor, max_orders=5), 2)
 
@@ -102,3 +103,20 @@ def test_two_builds_at_once_never_put_an_order_in_two_waves(ready_order, supervi
     assert sum(wave.order_count for wave in built) == 12
     assert WaveOrder.objects.filter(active=True).count() == 12
     assert len({wave.number for wave in built}) == len(built)
+
+
+def test_two_stations_weighing_one_parcel_issue_one_waybill(released_wave, picker_hz, boxes, carriers):
+    """A parcel put on two scales at once (or a double tap): both weighs pass, the carrier is
+    asked for one waybill, and the parcel records that one."""
+    for _round in range(3):
+        wave, (order,) = released_wave([[("F001", 2), ("F003", 1)]])
+        pick_all(wave, picker_hz)
+        pack_all(order, picker_hz, boxes["3号"])
+
+        outcomes = run_together(lambda i, order=order: parcel_weigh(order=order, weight_g=830 + i, actor=picker_hz), 2)
+
+        assert not errors_of(outcomes)
+        shipment = Shipment.objects.get(order=order)
+        assert {outcome.value.waybill for outcome in outcomes} == {shipment.waybill_number}
+        assert Parcel.objects.get(order=order).waybill == shipment.waybill_number
+        assert OrderEvent.objects.filter(order=order, action="waybill_issue").count() == 1

@@ -16,9 +16,9 @@ from orders.events import EventAction
 from orders.models import Order
 from orders.states import OrderStatus
 from orders.stations import STATION_CARRIER, PickupStage, pickup_stage
+from tests.fixtures.floor import pack_all, pick_all
 from tests.fixtures.groupbuy import CUTOFF, DAY, local, make_station
 from tests.shipping.pdf_helpers import barcodes, rasterise, text_of
-from tests.warehouse.conftest import pack_all, pick_all
 from warehouse.models import StationWave, WaveKind
 from warehouse.services import (
     FloorRefused,
@@ -43,7 +43,7 @@ def floor_campaign(groupbuy_channel, floor_skus):
 
 
 @pytest.fixture
-def after_cutoff(floor_campaign, submit, make_leader, warehouse_hz, ready_order):
+def after_cutoff(floor_campaign, submit, make_leader, warehouse_hz, floor_order):
     """Two stations of 杭州仓 with their leaders' orders, closed at 20:00 (orders 待拣货), and one
     ordinary parcel order waiting beside them."""
     first = make_leader("leader_one", make_station("HZ-A", warehouse_hz, name="翠苑一区自提点", region="西湖片区"))
@@ -56,7 +56,7 @@ def after_cutoff(floor_campaign, submit, make_leader, warehouse_hz, ready_order)
         }
     with time_machine.travel(local(20, 0, 5), tick=False):
         campaigns_close_due()
-    parcel = ready_order([("F002", 1)])
+    parcel = floor_order([("F002", 1)])
     return {"leaders": (first, second), "orders": orders, "parcel": parcel}
 
 
@@ -137,6 +137,25 @@ def test_from_the_floor_to_the_households(after_cutoff, supervisor, picker_hz, b
     actions = list(wang.events.values_list("action", flat=True))
     assert actions[-3:] == [EventAction.SHIP, EventAction.DELIVER, EventAction.COMPLETE]
     assert wang.events.get(action=EventAction.COMPLETE).actor == leader_one.user
+
+
+def test_a_station_parcel_gets_no_carrier_label_at_the_scale(after_cutoff, supervisor, picker_hz, boxes, warehouse_hz):
+    """The scale issues carrier waybills for ordinary parcels; a station's parcels leave on the
+    station's run instead, so none is issued and asking for one by hand is refused."""
+    from warehouse.models import Parcel, Shipment
+    from warehouse.services.errors import FloorRefused
+    from warehouse.services.labels import parcel_label
+
+    orders = after_cutoff["orders"]
+    station_waves_build(warehouse=warehouse_hz, actor=supervisor)
+    _work(StationWave.objects.get(station__code="HZ-A"), supervisor, picker_hz, boxes, pack={orders["wang"].number})
+
+    parcel = Parcel.objects.get(order=orders["wang"])
+    assert parcel.may_ship and parcel.waybill == "" and parcel.label_error == ""
+    assert not Shipment.objects.filter(order=orders["wang"]).exists()
+    with pytest.raises(FloorRefused) as refused:
+        parcel_label(order=orders["wang"], actor=picker_hz)
+    assert refused.value.code == "station_order"
 
 
 def test_a_pickup_of_goods_on_their_way_confirms_the_arrival_too(after_cutoff, supervisor, picker_hz, boxes,

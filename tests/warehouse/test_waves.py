@@ -19,9 +19,9 @@ def kinds(waves):
     return [(w.kind, w.order_count) for w in waves]
 
 
-def test_batch_wave_sums_per_sku_and_sorts_by_the_bins_walk(ready_order, supervisor, sku_by_code):
-    a = ready_order([("F001", 2), ("F002", 1)])
-    b = ready_order([("F001", 1), ("F003", 2), ("F004", 1)])
+def test_batch_wave_sums_per_sku_and_sorts_by_the_bins_walk(floor_order, supervisor, sku_by_code):
+    a = floor_order([("F001", 2), ("F002", 1)])
+    b = floor_order([("F001", 1), ("F003", 2), ("F004", 1)])
 
     (wave,) = wave_build(warehouse=a.warehouse_id, actor=supervisor)
 
@@ -39,12 +39,12 @@ def test_batch_wave_sums_per_sku_and_sorts_by_the_bins_walk(ready_order, supervi
     assert set(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {OrderStatus.READY}
 
 
-def test_urgent_big_single_unit_and_batch_orders_go_to_their_own_kinds_of_wave(ready_order, supervisor):
-    single_1 = ready_order([("F001", 1)])
-    batch = ready_order([("F001", 2)])
-    urgent = ready_order([("F002", 1)], priority=Priority.URGENT)
-    single_2 = ready_order([("F003", 1)])
-    big = ready_order([("F004", 9)])
+def test_urgent_big_single_unit_and_batch_orders_go_to_their_own_kinds_of_wave(floor_order, supervisor):
+    single_1 = floor_order([("F001", 1)])
+    batch = floor_order([("F001", 2)])
+    urgent = floor_order([("F002", 1)], priority=Priority.URGENT)
+    single_2 = floor_order([("F003", 1)])
+    big = floor_order([("F004", 9)])
 
     waves = wave_build(warehouse=batch.warehouse_id, actor=supervisor, max_units=8)
 
@@ -58,8 +58,8 @@ def test_urgent_big_single_unit_and_batch_orders_go_to_their_own_kinds_of_wave(r
     assert waves[0].kind == WaveKind.ORDER and waves[0].wave_orders.get().order_id == urgent.pk
 
 
-def test_limits_split_waves_and_each_carrier_gets_its_own(ready_order, supervisor):
-    orders = [ready_order([("F001", 2)], carrier="ZTO") for _ in range(5)] + [ready_order([("F002", 2)], carrier="SF")]
+def test_limits_split_waves_and_each_carrier_gets_its_own(floor_order, supervisor):
+    orders = [floor_order([("F001", 2)], carrier="ZTO") for _ in range(5)] + [floor_order([("F002", 2)], carrier="SF")]
 
     waves = wave_build(warehouse=orders[0].warehouse_id, actor=supervisor, max_orders=2, max_units=100)
 
@@ -68,15 +68,15 @@ def test_limits_split_waves_and_each_carrier_gets_its_own(ready_order, superviso
     assert wave_build(warehouse=orders[0].warehouse_id, actor=supervisor) == []
 
 
-def test_unit_limit(ready_order, supervisor):
-    orders = [ready_order([("F001", 3)]) for _ in range(3)]
+def test_unit_limit(floor_order, supervisor):
+    orders = [floor_order([("F001", 3)]) for _ in range(3)]
     waves = wave_build(warehouse=orders[0].warehouse_id, actor=supervisor, max_units=6)
     assert [w.unit_count for w in waves] == [6, 3]
 
 
-def test_promised_ship_time_orders_and_filters(ready_order, supervisor):
-    late = ready_order([("F001", 2)])
-    soon = ready_order([("F001", 2)])
+def test_promised_ship_time_orders_and_filters(floor_order, supervisor):
+    late = floor_order([("F001", 2)])
+    soon = floor_order([("F001", 2)])
     now = timezone.now()
     Order.objects.filter(pk=late.pk).update(promised_ship_at=now + timedelta(hours=30))
     Order.objects.filter(pk=soon.pk).update(promised_ship_at=now + timedelta(hours=2))
@@ -88,18 +88,18 @@ def test_promised_ship_time_orders_and_filters(ready_order, supervisor):
     assert list(rest.wave_orders.values_list("order_id", flat=True)) == [late.pk]
 
 
-def test_orders_with_an_exception_or_not_ready_are_left_out(ready_order, supervisor, place_order):
-    ok = ready_order([("F001", 2)])
-    held = ready_order([("F001", 2)])
+def test_orders_with_an_exception_or_not_ready_are_left_out(floor_order, supervisor, place_order):
+    ok = floor_order([("F001", 2)])
+    held = floor_order([("F001", 2)])
     order_hold(order=held, note="买家要求暂缓")
-    flagged = ready_order([("F001", 2)])
+    flagged = floor_order([("F001", 2)])
     Order.objects.filter(pk=flagged.pk).update(exception_reason="other")
     (wave,) = wave_build(warehouse=ok.warehouse_id, actor=supervisor)
     assert list(wave.wave_orders.values_list("order_id", flat=True)) == [ok.pk]
 
 
-def test_an_order_is_in_at_most_one_live_wave(ready_order, supervisor):
-    order = ready_order([("F001", 2)])
+def test_an_order_is_in_at_most_one_live_wave(floor_order, supervisor):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     with pytest.raises(IntegrityError), transaction.atomic():
         WaveOrder.objects.create(wave=wave, order=order, slot=9)
@@ -114,9 +114,9 @@ def test_release_moves_orders_to_picking_through_the_order_service(released_wave
         assert (event.action, event.note) == ("start_picking", f"波次 {wave.number}")
 
 
-def test_release_drops_an_order_cancelled_meanwhile_and_recomputes_the_pick_list(ready_order, supervisor):
-    keep = ready_order([("F001", 2)])
-    gone = ready_order([("F001", 1), ("F002", 1)])
+def test_release_drops_an_order_cancelled_meanwhile_and_recomputes_the_pick_list(floor_order, supervisor):
+    keep = floor_order([("F001", 2)])
+    gone = floor_order([("F001", 1), ("F002", 1)])
     (wave,) = wave_build(warehouse=keep.warehouse_id, actor=supervisor)
     order_cancel(order=gone)
 
@@ -128,8 +128,8 @@ def test_release_drops_an_order_cancelled_meanwhile_and_recomputes_the_pick_list
     assert not link.active and "已取消" in link.left_reason
 
 
-def test_release_of_a_wave_whose_orders_all_left_cancels_it(ready_order, supervisor):
-    order = ready_order([("F001", 2)])
+def test_release_of_a_wave_whose_orders_all_left_cancels_it(floor_order, supervisor):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     order_cancel(order=order)
     assert wave_release(wave=wave, actor=supervisor).status == WaveStatus.CANCELLED
@@ -142,8 +142,8 @@ def test_release_twice_is_refused(released_wave, supervisor):
     assert refused.value.code == "wave_not_open"
 
 
-def test_release_to_a_picker_of_another_warehouse_is_refused(ready_order, supervisor, picker_gz):
-    order = ready_order([("F001", 2)])
+def test_release_to_a_picker_of_another_warehouse_is_refused(floor_order, supervisor, picker_gz):
+    order = floor_order([("F001", 2)])
     (wave,) = wave_build(warehouse=order.warehouse_id, actor=supervisor)
     with pytest.raises(FloorRefused) as refused:
         wave_release(wave=wave, actor=supervisor, assignee=picker_gz)

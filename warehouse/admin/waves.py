@@ -19,7 +19,8 @@ from core.admin_mixins import ReadOnlyAdminMixin
 from warehouse.accuracy import picker_figures
 from warehouse.admin.forms import AssignForm, BuildForm, CancelForm
 from warehouse.models import PickLine, Wave, WaveOrder
-from warehouse.selectors import warehouses_for, warehouses_shown_in_admin
+from warehouse.printing.access import may_print
+from warehouse.selectors import labels_issued, warehouses_for, warehouses_shown_in_admin
 from warehouse.services import FloorRefused, wave_build, wave_cancel, wave_reassign, wave_release
 
 MAX_BATCH = 100
@@ -97,6 +98,16 @@ class WaveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("pickers/", self.admin_site.admin_view(self.pickers_view), name="warehouse_wave_pickers"),
         ]
         return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The wave's page, with its execution sheets and labels to print (one PDF each)."""
+        wave = self.get_object(request, object_id)
+        extra = {
+            "can_print": may_print(request.user),
+            "labels_issued": labels_issued(wave) if wave is not None else 0,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_build": self.has_build_permission(request), **(extra_context or {})}

@@ -100,6 +100,9 @@ class Parcel(models.Model):
     weighed_at = models.DateTimeField(_("称重时间"), null=True, blank=True)
     carrier = models.CharField(_("快递公司"), max_length=32, blank=True)
     waybill = models.CharField(_("运单号"), max_length=64, blank=True)
+    #: Why the last attempt to issue the label failed (no rate to the zone, the carrier refused);
+    #: empty once a waybill is recorded. The weigh page shows it with a retry.
+    label_error = models.CharField(_("面单问题"), max_length=300, blank=True)
     shipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("交接人"),

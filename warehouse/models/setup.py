@@ -52,6 +52,13 @@ class Box(models.Model):
             return f"{self.code} {self.length_mm}×{self.width_mm}×{self.height_mm}"
         return f"{self.code} {self.name}".strip()
 
+    @property
+    def dimensions_mm(self) -> tuple[int, int, int] | None:
+        """(L, W, H) for the volumetric weight; None for a bag or a box not measured."""
+        if self.length_mm and self.width_mm and self.height_mm:
+            return (self.length_mm, self.width_mm, self.height_mm)
+        return None
+
 
 class FloorSettings(models.Model):
     """One warehouse's floor rules. A warehouse without a row uses the defaults below."""

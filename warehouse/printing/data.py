@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,9 +157,11 @@ def sheets_for(
     return sheets
 
 
-def orders_by_number(numbers: Sequence[str]) -> list[Order]:
-    """The orders with these numbers, in the order given; refused naming any that do not exist."""
-    found = {order.number: order for order in Order.objects.filter(number__in=list(numbers))}
+def orders_by_number(numbers: Sequence[str], *, among: QuerySet[Order] | None = None) -> list[Order]:
+    """The orders with these numbers (looked for ``among`` those given, every order by default),
+    in the order given; refused naming any that are not there."""
+    among = Order.objects.all() if among is None else among
+    found = {order.number: order for order in among.filter(number__in=list(numbers))}
     missing = [number for number in numbers if number not in found]
     if missing:
         raise ShippingRefused(_("找不到订单：%(numbers)s") % {"numbers": "、".join(missing[:20])}, code="not_found")

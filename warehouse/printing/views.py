@@ -1,19 +1,21 @@
-"""PDF downloads: the execution sheet and the label of one order, or of a list of orders (a wave).
+"""PDF downloads: the execution sheet and the label of one order, or of a list of orders.
 
-Staff with ``warehouse.print_documents`` only, for now (the floor pages add the picker-of-that-
-warehouse check). GET only reads: a label needs an issued waybill, which the floor's pack step or
-ops issue through ``shipment_issue``.
+Office staff with ``warehouse.print_documents`` print every order; floor staff the orders of the
+warehouses they work in (``printing.access``). GET only reads: a label needs an issued waybill,
+which the scale (``warehouse.services.parcel_label``) or ops issue through ``shipment_issue``.
 """
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from orders.models import Order
 from warehouse.carriers.errors import ShippingRefused
+from warehouse.printing.access import may_print, printable_orders
 from warehouse.printing.data import labels_for, orders_by_number, sheets_for
 from warehouse.printing.fonts import CJKFontMissing
 from warehouse.printing.html import labels_html
@@ -22,7 +24,6 @@ from warehouse.printing.sheet import sheets_pdf
 
 #: One request prints at most this many orders (a wave is far smaller).
 MAX_ORDERS = 500
-PERMISSION = "warehouse.print_documents"
 #: A slot (格口) or tote number longer than this is not one; it is cut rather than overflow the sheet.
 SLOT_LIMIT = 8
 
@@ -32,13 +33,15 @@ def _message(text: str, status: int) -> HttpResponse:
 
 
 def printer_required(view):
-    """Logged in (else to the login page), staff, and allowed to print; refusals say why."""
+    """Logged in (else to the floor's login page) and allowed to print (office staff with the
+    permission, or floor staff; each view then looks only among the orders this person may
+    print); refusals say why."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_staff and request.user.has_perm(PERMISSION)):
+            return redirect_to_login(request.get_full_path(), reverse("floor:login"))
+        if not may_print(request.user):
             return _message(_("没有打印面单/执行单的权限"), 403)
         try:
             return view(request, *args, **kwargs)
@@ -72,22 +75,19 @@ def parse_entries(raw: str) -> list[tuple[str, str]]:
     return entries
 
 
-def _size(request) -> str:
-    size = request.GET.get("size", DEFAULT_SIZE)
-    if size not in SIZES:
-        raise ShippingRefused(_("面单尺寸只能是 %(sizes)s") % {"sizes": "、".join(SIZES)}, code="bad_request")
-    return size
-
-
 def sheet_response(request, entries: list[tuple[Order, str]], *, wave: str = "", filename: str) -> HttpResponse:
     """The execution sheets of ``entries`` (order, slot) as one PDF, QR codes as absolute URLs."""
     sheets = sheets_for(entries, url_for=request.build_absolute_uri, wave=wave)
     return pdf_response(sheets_pdf(sheets), filename)
 
 
+def _orders(request, numbers: list[str]) -> list[Order]:
+    return orders_by_number(numbers, among=printable_orders(request.user))
+
+
 @printer_required
 def sheet_pdf(request, number: str):
-    (order,) = orders_by_number([number])
+    (order,) = _orders(request, [number])
     slot = request.GET.get("slot", "")[:SLOT_LIMIT]
     return sheet_response(request, [(order, slot)], filename=f"sheet-{number}.pdf")
 
@@ -95,7 +95,7 @@ def sheet_pdf(request, number: str):
 @printer_required
 def sheets_pdf_view(request):
     entries = parse_entries(request.GET.get("orders", ""))
-    orders = orders_by_number([number for number, _slot in entries])
+    orders = _orders(request, [number for number, _slot in entries])
     wave = request.GET.get("wave", "")[:32]
     return sheet_response(
         request, [(order, slot) for order, (_n, slot) in zip(orders, entries, strict=True)], wave=wave,
@@ -103,9 +103,17 @@ def sheets_pdf_view(request):
     )
 
 
-def _labels(request, numbers: list[str], *, html: bool, filename: str) -> HttpResponse:
-    size = _size(request)
-    labels = labels_for(orders_by_number(numbers))
+def label_size(request) -> str:
+    """The label size asked for (``?size=100x150``), checked before anything is looked up."""
+    size = request.GET.get("size", DEFAULT_SIZE)
+    if size not in SIZES:
+        raise ShippingRefused(_("面单尺寸只能是 %(sizes)s") % {"sizes": "、".join(SIZES)}, code="bad_request")
+    return size
+
+
+def labels_response(request, orders: list[Order], *, size: str, html: bool, filename: str) -> HttpResponse:
+    """The labels of ``orders`` as one PDF (a page each) or one printable page."""
+    labels = labels_for(orders)
     if html:
         return HttpResponse(labels_html(labels, size=size))
     try:
@@ -118,13 +126,15 @@ def _labels(request, numbers: list[str], *, html: bool, filename: str) -> HttpRe
 
 @printer_required
 def label_pdf(request, number: str):
-    return _labels(request, [number], html=False, filename=f"label-{number}.pdf")
+    size = label_size(request)
+    return labels_response(request, _orders(request, [number]), size=size, html=False, filename=f"label-{number}.pdf")
 
 
 @printer_required
 def label_html(request, number: str):
     """The same label as a page the browser prints with the PC's fonts (``@page`` sized)."""
-    return _labels(request, [number], html=True, filename="")
+    size = label_size(request)
+    return labels_response(request, _orders(request, [number]), size=size, html=True, filename="")
 
 
 def _listed(request) -> list[str]:
@@ -133,10 +143,12 @@ def _listed(request) -> list[str]:
 
 @printer_required
 def labels_pdf_view(request):
-    numbers = _listed(request)
-    return _labels(request, numbers, html=False, filename=f"labels-{len(numbers)}.pdf")
+    size, numbers = label_size(request), _listed(request)
+    return labels_response(request, _orders(request, numbers), size=size, html=False,
+                           filename=f"labels-{len(numbers)}.pdf")
 
 
 @printer_required
 def labels_html_view(request):
-    return _labels(request, _listed(request), html=True, filename="")
+    size = label_size(request)
+    return labels_response(request, _orders(request, _listed(request)), size=size, html=True, filename="")

@@ -7,8 +7,9 @@ answer. Order statuses change only through ``orders.services``.
 """
 
 from warehouse.services.errors import FloorRefused
+from warehouse.services.labels import parcel_assign_waybill, parcel_label
 from warehouse.services.packing import expected_weight, pack_close, pack_scan
-from warehouse.services.parcels import parcel_assign_waybill, parcel_ship, parcel_weigh, parcel_weigh_override
+from warehouse.services.parcels import parcel_ship, parcel_weigh, parcel_weigh_override
 from warehouse.services.photos import clean_photo, floor_photo_add
 from warehouse.services.picking import SortResult, pick_scan, pick_short, sort_scan
 from warehouse.services.stations import station_wave_dispatch, station_waves_build
@@ -23,6 +24,7 @@ __all__ = [
     "pack_close",
     "pack_scan",
     "parcel_assign_waybill",
+    "parcel_label",
     "parcel_ship",
     "parcel_weigh",
     "parcel_weigh_override",

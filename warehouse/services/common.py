@@ -11,11 +11,13 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.sql import insert
 from orders.models import Order
 from orders.states import OrderStatus
 from warehouse.models import ScanRecord
 from warehouse.selectors import may_work_in
 from warehouse.services.errors import FloorRefused
+from warehouse.services.scan_rows import scan_by_request_id
 
 T = TypeVar("T")
 MESSAGE_LIMIT = ScanRecord._meta.get_field("message").max_length
@@ -42,7 +44,7 @@ def prior(request_id: str, actor) -> ScanRecord | None:
     """The record an earlier request with this id left (a re-sent request), if any."""
     if not request_id:
         return None
-    found = ScanRecord.objects.filter(request_id=request_id).first()
+    found = scan_by_request_id(request_id)
     if found is not None and found.actor_id != actor.pk:
         raise FloorRefused(_("请求编号已被他人使用"), code="bad_request_id")
     return found
@@ -53,9 +55,10 @@ def replay_refusal(record: ScanRecord) -> FloorRefused:
 
 
 def record(*, step: str, actor, ok: bool = True, request_id: str = "", code: str = "", **fields) -> ScanRecord:
-    return ScanRecord.objects.create(
-        step=step, actor=actor, ok=ok, request_id=request_id, code=(code or "")[:CODE_LIMIT], **fields
-    )
+    """Write one scan record: one plain INSERT (every scan writes one; the instance keeps no pk)."""
+    kept = ScanRecord(step=step, actor=actor, ok=ok, request_id=request_id, code=(code or "")[:CODE_LIMIT], **fields)
+    insert([kept])
+    return kept
 
 
 def refuse(message: str, *, reason: str, step: str, actor, request_id: str = "", **fields) -> FloorRefused:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import Sku, StockLevel
 from inventory.services import stock_adjust
-from orders.models import Order, OrderLine
+from orders.models import Order
 from orders.services import order_report_short
 from orders.states import OrderStatus
 from warehouse.models import (
@@ -37,6 +37,7 @@ from warehouse.services.common import (
     replay_refusal,
 )
 from warehouse.services.errors import FloorRefused
+from warehouse.services.scan_rows import lock_line, lock_orders_needing, reserved_need, save_line
 from warehouse.services.waves import wave_refresh
 
 PICKABLE = (WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.PICKED)
@@ -56,33 +57,18 @@ def _scanned_sku(code: str) -> Sku | None:
     return Sku.objects.filter(Q(barcode=code) | Q(code=code)).order_by("pk").first()
 
 
-def _lock_orders_needing(wave_id: int, sku_id: int) -> list[Order]:
-    """Lock the wave's orders that have this SKU, pk order; return them."""
-    ids = WaveOrder.objects.filter(wave_id=wave_id, active=True, order__lines__sku_id=sku_id).values("order_id")
-    return list(Order.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-
-
-def _reserved_need(order_ids: list[int], sku_id: int) -> dict[int, int]:
-    """Units of the SKU each order still holds stock for (a short pick lowers it)."""
-    return dict(
-        OrderLine.objects.filter(order_id__in=order_ids, sku_id=sku_id)
-        .values("order_id")
-        .annotate(n=Sum("reserved_quantity"))
-        .values_list("order_id", "n")
-    )
-
-
 def _load_line(line: PickLine | int, actor) -> PickLine:
+    """The line as the caller sees it, its wave's warehouse checked against the actor. A line the
+    caller read with its wave (the pick page's walk) is not read again: the work re-reads it locked."""
+    if isinstance(line, PickLine) and PickLine.wave.is_cached(line):
+        check_access(actor, line.wave.warehouse_id)
+        return line
     pk = line.pk if isinstance(line, PickLine) else int(line)
     found = PickLine.objects.select_related("wave", "sku", "bin").filter(pk=pk).first()
     if found is None:
         raise FloorRefused(_("拣货行不存在"), code="not_found")
     check_access(actor, found.wave.warehouse_id)
     return found
-
-
-def _lock_line(pk: int) -> PickLine:
-    return PickLine.objects.select_related("wave", "sku", "bin").select_for_update(of=("self",)).get(pk=pk)
 
 
 def _close_line_if_done(line: PickLine, need: int, now) -> None:
@@ -121,8 +107,8 @@ def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", q
         raise FloorRefused(_("数量不正确"), code="invalid_quantity")
 
     def work():
-        orders = _lock_orders_needing(loaded.wave_id, loaded.sku_id)
-        locked = _lock_line(loaded.pk)
+        orders = lock_orders_needing(loaded.wave_id, loaded.sku_id)
+        locked = lock_line(loaded)
         earlier = prior(request_id, actor)
         if earlier is not None:
             return locked if earlier.ok else replay_refusal(earlier)
@@ -141,7 +127,7 @@ def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", q
                 reason="wrong_item", step=FloorStep.PICK, actor=actor, sku=scanned, quantity=quantity, **fields,
             )
         live = [order.pk for order in orders if order.status == OrderStatus.PICKING]
-        need = sum(_reserved_need(live, locked.sku_id).values()) if live else 0
+        need = sum(reserved_need(live, locked.sku_id).values()) if live else 0
         allowed = min(locked.quantity, need) - locked.picked - locked.short
         now = timezone.now()
         if allowed <= 0 and locked.done_at is None:
@@ -160,9 +146,10 @@ def pick_scan(*, line: PickLine | int, code: str, actor, request_id: str = "", q
         locked.picked += quantity
         locked.picked_by = actor
         _close_line_if_done(locked, need, now)
-        locked.save(update_fields=["picked", "picked_by", "done_at"])
+        save_line(locked, ("picked", "picked_by", "done_at"))
         record(step=FloorStep.PICK, actor=actor, sku=locked.sku, quantity=quantity, **fields)
-        _advance_wave(locked.wave, now)
+        if locked.wave.status != WaveStatus.PICKING or locked.done_at is not None:
+            _advance_wave(locked.wave, now)  # the first scan of the wave, or a line finished
         return locked
 
     return recorded(work)
@@ -186,8 +173,8 @@ def pick_short(
     loaded = _load_line(line, actor)
 
     def work():
-        orders = _lock_orders_needing(loaded.wave_id, loaded.sku_id)
-        locked = _lock_line(loaded.pk)
+        orders = lock_orders_needing(loaded.wave_id, loaded.sku_id)
+        locked = lock_line(loaded)
         earlier = prior(request_id, actor)
         if earlier is not None:
             return locked if earlier.ok else replay_refusal(earlier)
@@ -231,7 +218,7 @@ def pick_short(
 
 def _charge_orders(line: PickLine, orders: list[Order], missing: int, note: str, actor) -> dict[str, int]:
     live = [order for order in orders if order.status == OrderStatus.PICKING]
-    held = _reserved_need([order.pk for order in live], line.sku_id)
+    held = reserved_need([order.pk for order in live], line.sku_id)
     slots = dict(
         WaveOrder.objects.filter(wave_id=line.wave_id, active=True, order_id__in=[o.pk for o in live]).values_list(
             "order_id", "slot"
@@ -289,7 +276,7 @@ def sort_scan(*, wave: Wave | int, code: str, actor, request_id: str = "") -> So
 
     def work():
         fields = {"wave_id": loaded.pk, "code": code, "request_id": request_id}
-        orders = _lock_orders_needing(loaded.pk, line.sku_id) if line else []
+        orders = lock_orders_needing(loaded.pk, line.sku_id) if line else []
         current = Wave.objects.select_for_update().get(pk=loaded.pk)
         earlier = prior(request_id, actor)
         if earlier is not None:
@@ -322,7 +309,7 @@ def sort_scan(*, wave: Wave | int, code: str, actor, request_id: str = "") -> So
                 reason="not_picked", step=FloorStep.SORT, actor=actor, **fields,
             )
         live = {order.pk: order for order in orders if order.status == OrderStatus.PICKING}
-        held = _reserved_need(list(live), line.sku_id)
+        held = reserved_need(list(live), line.sku_id)
         slots = WaveOrder.objects.filter(wave_id=loaded.pk, active=True, order_id__in=list(live)).order_by("slot")
         target = next(
             ((link.order_id, link.slot) for link in slots if done.get(link.order_id, 0) < held.get(link.order_id, 0)),

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from warehouse.floor_selectors import pick_walk, sort_progress
+from warehouse.floor_selectors import sort_progress
 from warehouse.models import ShortReason, Wave, WaveKind
-from warehouse.selectors import next_line, wave_for
+from warehouse.selectors import PickWalk, labels_issued, pick_walk, pick_walk_for, wave_for
 from warehouse.services import FloorRefused, pick_scan, pick_short, sort_scan
 from warehouse.views.access import floor_login_required, not_yours
 from warehouse.views.respond import (
@@ -36,8 +36,8 @@ def _next_step(wave: Wave) -> tuple[str, str]:
     return _("去分拣（播种墙）"), reverse("floor:sort", args=[wave.pk])
 
 
-def _pick_context(wave: Wave) -> dict:
-    walk = pick_walk(wave)
+def _pick_context(wave: Wave, walk: PickWalk | None = None) -> dict:
+    walk = walk or pick_walk(wave)
     context = {
         "wave": wave,
         "walk": walk,
@@ -56,10 +56,10 @@ def _pick_context(wave: Wave) -> dict:
 
 @floor_login_required
 def pick_page(request, pk: int):
-    wave = wave_for(request.user, pk)
-    if wave is None:
+    walk = pick_walk_for(request.user, pk)
+    if walk is None:
         return not_yours(request)
-    return render(request, "floor/pick.html", _pick_context(wave))
+    return render(request, "floor/pick.html", {**_pick_context(walk.wave, walk), "labels_issued": labels_issued(walk.wave)})
 
 
 def _quantity(request) -> int | None:
@@ -74,9 +74,10 @@ def _quantity(request) -> int | None:
 def pick_scan_view(request, pk: int):
     """One scan at the current bin: ``code`` (and ``quantity``, default 1) against the first line
     not yet done, in walking order."""
-    wave = wave_for(request.user, pk)
-    if wave is None:
+    walk = pick_walk_for(request.user, pk)
+    if walk is None:
         return not_yours(request)
+    wave = walk.wave
     next_url = reverse("floor:pick", args=[wave.pk])
     try:
         request_id = request_id_from(request)
@@ -87,17 +88,17 @@ def pick_scan_view(request, pk: int):
         return bad_request(request, _("请扫描商品条码"), next_url=next_url)
     if quantity is None:
         return bad_request(request, _("数量不正确"), next_url=next_url)
-    line = next_line(wave)
-    if line is None:
+    if walk.line is None:
         return answer(request, ok=False, message=_("本波次已全部拣完"), code="wave_done", kind="conflict",
-                      next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave)))
+                      next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave, walk)))
     try:
-        line = pick_scan(line=line, code=code, actor=request.user, request_id=request_id, quantity=quantity)
+        line = pick_scan(line=walk.line, code=code, actor=request.user, request_id=request_id, quantity=quantity)
     except FloorRefused as exc:
-        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave)))
+        unchanged = walk if exc.code == "wrong_item" else None  # a wrong item moves nothing
+        return refused(request, exc, next_url=next_url, panel=("floor/_pick_panel.html", _pick_context(wave, unchanged)))
     message = _("✓ %(name)s ×%(n)d") % {"name": line.sku.name, "n": quantity}
     return answer(request, ok=True, message=message, next_url=next_url,
-                  panel=("floor/_pick_panel.html", _pick_context(wave)))
+                  panel=("floor/_pick_panel.html", _pick_context(wave, walk.after(line))))
 
 
 @require_POST
@@ -145,7 +146,7 @@ def sort_page(request, pk: int):
     wave = wave_for(request.user, pk)
     if wave is None:
         return not_yours(request)
-    return render(request, "floor/sort.html", _sort_context(wave))
+    return render(request, "floor/sort.html", {**_sort_context(wave), "labels_issued": labels_issued(wave)})
 
 
 @require_POST

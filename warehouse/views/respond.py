@@ -72,7 +72,10 @@ def answer(
 
 #: Refusals because the world moved on (a cancel, a colleague): 409; the rest of a service's
 #: refusals are about the input (wrong item, bad weight): 422.
-_CONFLICTS = {"order_cancelled", "order_moved_on", "concurrent_change", "wave_not_active", "transition_not_allowed"}
+_CONFLICTS = {
+    "order_cancelled", "order_moved_on", "concurrent_change", "wave_not_active", "transition_not_allowed",
+    "label_refused", "label_void",
+}
 _FORBIDDEN = {"not_your_warehouse", "permission_denied", "login_required"}
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from warehouse.floor_selectors import parcels_to_ship
+from warehouse.floor_selectors import LIST_LIMIT, parcels_to_ship
 from warehouse.models import Parcel
 from warehouse.selectors import parcel_by_waybill
 from warehouse.services import FloorRefused, parcel_ship
@@ -26,8 +26,10 @@ from warehouse.views.respond import (
 def _ship_context(request) -> dict:
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     mine = Parcel.objects.filter(shipped_by=request.user, shipped_at__gte=midnight)
+    waiting = parcels_to_ship(request.user)
     return {
-        "waiting": parcels_to_ship(request.user).count(),
+        "waiting": waiting.count(),
+        "waiting_parcels": waiting[:LIST_LIMIT],
         "shipped_today": mine.count(),
         "recent": mine.select_related("order").order_by("-shipped_at")[:10],
         "request_id": new_request_id(),
@@ -60,7 +62,7 @@ def ship_scan_view(request):
                       panel=("floor/_ship_panel.html", _ship_context(request)))
     already = parcel.shipped_at is not None
     try:
-        parcel = parcel_ship(order=parcel.order, carrier=parcel.carrier, waybill=waybill, actor=request.user,
+        parcel = parcel_ship(order=parcel.order, waybill=waybill, actor=request.user,
                              request_id=request_id)
     except FloorRefused as exc:
         return refused(request, exc, next_url=next_url, panel=("floor/_ship_panel.html", _ship_context(request)))
