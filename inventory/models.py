@@ -102,6 +102,7 @@ class MovementReason(models.TextChoices):
     SHIP = "ship", _("出库")
     TRANSFER_OUT = "transfer_out", _("调拨出")
     TRANSFER_IN = "transfer_in", _("调拨入")
+    RETURN_IN = "return_in", _("退货入库")
 
 
 class StockMovement(models.Model):

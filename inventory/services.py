@@ -234,15 +234,21 @@ def _level_for(sku: Sku, warehouse: Warehouse) -> StockLevel:
     return level
 
 
-def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None) -> StockLevel:
-    """Goods arrive: on_hand grows. Creates the stock row if this SKU is new to the warehouse."""
+def stock_receive(
+    *, sku: Sku, warehouse: Warehouse, quantity: int, reference: str = "", actor=None,
+    reason: str = MovementReason.RECEIVE,
+) -> StockLevel:
+    """Goods arrive: on_hand grows. Creates the stock row if this SKU is new to the warehouse.
+    ``reason``: a purchase receipt, or goods a buyer sent back (``RETURN_IN``)."""
     if quantity <= 0:
         raise StockError(_("入库数量必须大于 0"))
+    if reason not in (MovementReason.RECEIVE, MovementReason.RETURN_IN):
+        raise StockError(_("入库原因无效"))
     with transaction.atomic():
         level = _level_for(sku, warehouse)
         StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
         StockMovement.objects.create(
-            stock_level=level, delta_on_hand=quantity, reason=MovementReason.RECEIVE, reference=reference, actor=actor
+            stock_level=level, delta_on_hand=quantity, reason=reason, reference=reference, actor=actor
         )
     level.refresh_from_db()
     return level

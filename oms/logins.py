@@ -1,4 +1,5 @@
-"""Logins under django-axes: the page a locked-out person sees, and who counts as "this address".
+"""Logins under django-axes: the page a locked-out person sees. Who counts as "this address" is
+``core.rate_limits.client_address`` (shared with the public order look-up's limits).
 
 Failed logins are counted per user name and per client address (``AXES_LOCKOUT_PARAMETERS``);
 after ``AXES_FAILURE_LIMIT`` failures in a row either one is locked for ``AXES_COOLOFF_TIME``,
@@ -9,15 +10,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-
-
-def client_address(request) -> str | None:
-    """The client's address: ``REMOTE_ADDR``, or behind our own proxy (``BEHIND_PROXY``) the last
-    ``X-Forwarded-For`` entry, the one that proxy added (earlier entries are the client's word)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.BEHIND_PROXY and forwarded.strip():
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -102,6 +102,14 @@ _OPS_PERMISSIONS = (
     "orders.view_categoryroute",
     "orders.view_channelpolicy",
     "orders.view_flowsettings",
+    # After-sales and buyer notifications: open, approve or refuse requests, record refunds; see
+    # the messages sent and their templates.
+    "orders.view_returnrequest",
+    "orders.add_returnrequest",
+    "orders.decide_returnrequest",
+    "orders.refund_returnrequest",
+    "orders.view_notification",
+    "orders.view_notificationtemplate",
 ) + _crud("orders", "reviewrule", "reviewlistentry")
 
 #: Floor supervision: build, release, reassign and cancel waves in every warehouse, let a parcel
@@ -132,6 +140,10 @@ ROLES: dict[str, tuple[str, ...]] = {
             # The order flow: routing rules, shop policies, thresholds; the escalation emails.
             + _crud("orders", "provinceroute", "categoryroute", "channelpolicy")
             + ("orders.change_flowsettings", "orders.receive_escalation_order")
+            # Buyer notifications: word the templates, retry a message that failed.
+            + ("orders.change_notificationtemplate", "orders.retry_notification")
+            # The supervisor's dashboard on the admin home page, and its KPI exports.
+            + ("orders.view_dashboard",)
         )
     ),
     PICKER: (
@@ -148,6 +160,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "warehouse.view_shipment",
         "warehouse.issue_waybill",
         "warehouse.print_documents",
+        # Returns arriving at the warehouse: scan, inspect, photograph, restock or scrap.
+        "orders.receive_returnrequest",
     ),
     GROUP_LEADER: (),
 }

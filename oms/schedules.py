@@ -25,6 +25,8 @@ SCHEDULES = (
     # Group-buy cutoff: campaigns past their cutoff (20:00 by default) close; idempotent, safe with
     # two workers (channels/services/cutoff.py).
     Declared("oms.close_campaigns", "channels.tasks.close_campaigns"),
+    Declared("oms.notify_buyers", "orders.tasks.notify_buyers"),
+    Declared("oms.refresh_dashboard", "orders.tasks.refresh_dashboard", minutes=5),
     Declared("oms.sla_sweep", "orders.tasks.sla_sweep"),
 )
 

@@ -111,7 +111,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "oms.logins.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "oms.logins.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.rate_limits.client_address"
 AXES_ENABLE_ADMIN = False  # oms/admin.py shows the locks, in Chinese, with an unlock action
 AXES_VERBOSE = False
 
@@ -240,6 +240,22 @@ GROUPBUY_CUTOFF = env_str("GROUPBUY_CUTOFF", "20:00")
 
 # Order numbering: prefix + local date + daily sequence, e.g. SO20261122000123.
 ORDER_NUMBER_PREFIX = env_str("ORDER_NUMBER_PREFIX", "SO")
+
+# The buyers' side (docs/CUSTOMERS.md): the public "where is my order" page at /track/, after-sales
+# requests, and notifications. SITE_URL is the address links in messages point to.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Look-ups per client address (any answer), wrong look-ups per address, and wrong look-ups per
+# order number typed (from any address): "N/min", "N/hour"…
+TRACKING_RATE = env_str("TRACKING_RATE", "10/min")
+TRACKING_FAILED_RATE = env_str("TRACKING_FAILED_RATE", "20/hour")
+TRACKING_NUMBER_FAILED_RATE = env_str("TRACKING_NUMBER_FAILED_RATE", "10/hour")
+RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 15)
+RETURN_PHOTO_LIMIT = 3
+# Who sends buyer notifications, per channel (orders/senders.py): the SMS default writes to the log.
+NOTIFY_SENDERS = {
+    "sms": env_str("NOTIFY_SMS_SENDER", "orders.senders.LogSmsSender"),
+    "email": env_str("NOTIFY_EMAIL_SENDER", "orders.senders.DjangoEmailSender"),
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from channels.groupbuy.urls import household_patterns
 from inventory.api import StockLevelApi
 from oms import views
 from orders.api import OrderDetailApi, OrderListCreateApi
+from orders.dashboard_views import kpi_export
 
 api_v1 = [
     path("api/v1/orders", OrderListCreateApi.as_view(), name="api-orders"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("admin/kpis.xlsx", kpi_export, name="kpi-export"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("channels/", include("channels.urls")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("floor/", include("warehouse.urls")),
     path("leader/", include("channels.groupbuy.urls")),
     path("gb/", include(household_patterns)),
+    path("track/", include("orders.track_urls")),
     *api_v1,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

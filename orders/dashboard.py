@@ -82,7 +82,9 @@ def today_numbers(*, now: datetime | None = None) -> TodayNumbers:
     }
     rows = (
         Order.objects.order_by()
-        .filter(Q(placed_at__gte=start) | Q(status__in=counted) | ~Q(exception_reason=""))
+        # ``exception_reason > ''`` rather than ``<> ''``: all three conditions can then be read
+        # from their indexes (a bitmap OR) instead of scanning every order.
+        .filter(Q(placed_at__gte=start) | Q(status__in=counted) | Q(exception_reason__gt=""))
         .values("channel_id")
         .annotate(**{key: Count("id", filter=condition) for key, condition in conditions.items()})
     )

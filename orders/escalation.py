@@ -106,14 +106,19 @@ def warehouse_levels(*, now: datetime | None = None, settings: FlowSettings | No
     return levels
 
 
+def shipped_on_time(within: timedelta) -> Q:
+    """On a ``ship`` event: shipped by the platform's promised time, or, without one, within
+    ``within`` of payment (the escalation's orange level and the dashboard's on-time rate)."""
+    return Q(order__promised_ship_at__isnull=False, at__lte=F("order__promised_ship_at")) | Q(
+        order__promised_ship_at__isnull=True, at__lte=F("order__paid_at") + within
+    )
+
+
 def _on_time(now: datetime, settings: FlowSettings) -> dict[int, list[DayRate]]:
     """Per warehouse, the last ``orange_days`` whole local days with shipments, newest first."""
     today = day_start(now)
     start = today - timedelta(days=settings.orange_days)
-    within = timedelta(hours=settings.ship_within_hours)
-    on_time = Q(order__promised_ship_at__isnull=False, at__lte=F("order__promised_ship_at")) | Q(
-        order__promised_ship_at__isnull=True, at__lte=F("order__paid_at") + within
-    )
+    on_time = shipped_on_time(timedelta(hours=settings.ship_within_hours))
     rows = (
         OrderEvent.objects.filter(action=EventAction.SHIP, at__gte=start, at__lt=today, order__warehouse__isnull=False)
         .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))

@@ -47,6 +47,11 @@ class EventAction(models.TextChoices):
     ESCALATE = "escalate", _("异常升级通知")
     #: A paid order refunded or returned (the platform said so): the frequent-returns rules count these.
     REFUND = "refund", _("退款/退货")
+    RETURN_REQUEST = "return_request", _("申请售后")
+    RETURN_APPROVE = "return_approve", _("同意售后")
+    RETURN_REFUSE = "return_refuse", _("拒绝售后")
+    RETURN_SHIP_BACK = "return_ship_back", _("买家寄回")
+    RETURN_RECEIVE = "return_receive", _("退货验收")
 
 
 def order_event(

@@ -23,6 +23,8 @@ from orders.states import (
 class Customer(models.Model):
     name = models.CharField(_("姓名"), max_length=100, blank=True)
     phone = models.CharField(_("手机"), max_length=32, unique=True)
+    #: Where buyer notifications by email go (most platforms give none; ops may add one).
+    email = models.EmailField(_("邮箱"), blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -432,3 +434,12 @@ from orders.flow_models import (  # noqa: E402, F401
     ReviewListEntry,
     ReviewRule,
 )
+
+# After-sales and buyer notifications live in their own modules; imported here so Django finds them.
+from orders.notification_models import (  # noqa: E402, F401
+    Notification,
+    NotificationCursor,
+    NotificationTemplate,
+)
+from orders.returns_models import ReturnLine, ReturnPhoto, ReturnRequest  # noqa: E402, F401
+from orders.stats_models import AnalyticsSnapshot, DailyStat, FloorDayStat  # noqa: E402, F401

@@ -21,3 +21,19 @@ def sla_sweep() -> str:
     report = _sla_sweep()
     flagged = " ".join(f"{reason}={count}" for reason, count in sorted(report.flagged.items()))
     return f"{flagged} escalated={len(report.escalated)}"
+
+
+def notify_buyers() -> str:
+    """Write the buyer messages owed for new events, then send those that are due (one bounded run)."""
+    from orders.services.notifications import notifications_collect, notifications_send_due
+
+    created = notifications_collect()
+    counts = notifications_send_due()
+    return f"created={created} sent={counts.sent} failed={counts.failed} given_up={counts.given_up}"
+
+
+def refresh_dashboard() -> str:
+    """Keep the dashboard's roll-ups current (recent days each run, the whole window hourly)."""
+    from orders.services.rollups import dashboard_tick
+
+    return dashboard_tick()

@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.simulator",
     "tests.fixtures.carriers",
     "tests.fixtures.groupbuy",
+    "tests.fixtures.returns",
     "tests.fixtures.flow",
     "tests.fixtures.floor",
 ]

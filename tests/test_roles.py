@@ -62,6 +62,17 @@ EXPECTED[SUPERVISOR] = EXPECTED[OPS] | {
     "orders.change_flowsettings", "orders.receive_escalation_order",
 }
 
+# After-sales and buyer notifications.
+_RETURNS_OPS = {
+    "orders.view_returnrequest", "orders.add_returnrequest", "orders.decide_returnrequest",
+    "orders.refund_returnrequest", "orders.view_notification", "orders.view_notificationtemplate",
+}
+EXPECTED[OPS] = EXPECTED[OPS] | _RETURNS_OPS
+EXPECTED[SUPERVISOR] = EXPECTED[SUPERVISOR] | _RETURNS_OPS | {
+    "orders.change_notificationtemplate", "orders.retry_notification", "orders.view_dashboard",
+}
+EXPECTED[PICKER] = EXPECTED[PICKER] | {"orders.receive_returnrequest"}
+
 
 def group_permissions() -> dict[str, set[str]]:
     return {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from warehouse.views import auth, camera, pack, photos, pick, ship, tasks, weigh
+from warehouse.views import auth, camera, pack, photos, pick, returns, ship, tasks, weigh
 
 app_name = "floor"
 
@@ -30,4 +30,9 @@ urlpatterns = [
     path("weigh/<str:number>/label/", weigh.weigh_label_view, name="weigh_label"),
     path("ship/", ship.ship_page, name="ship"),
     path("ship/scan/", ship.ship_scan_view, name="ship_scan"),
+    path("returns/", returns.returns_start, name="returns"),
+    path("returns/open/", returns.returns_open, name="returns_open"),
+    path("returns/<str:number>/", returns.return_inspect, name="return_inspect"),
+    path("returns/<str:number>/photo/", returns.return_photo, name="return_photo"),
+    path("returns/<str:number>/receive/", returns.return_receive_view, name="return_receive"),
 ]

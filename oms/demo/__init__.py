@@ -20,6 +20,7 @@ from oms.demo.carriers import seed_carriers
 from oms.demo.floor import seed_floor
 from oms.demo.flow import merge_demo, seed_flow, seed_routing
 from oms.demo.plans import Planner
+from oms.demo.returns import build_dashboard, seed_returns
 from oms.demo.run import Runner
 from oms.demo.timeline import spread
 
@@ -48,4 +49,6 @@ def seed_demo(*, orders: int = 2000, seed: int | None = None, days: int = 14, ba
     seed_flow(channels=catalogue.channels)
     spread(rng=rng, now=now)
     seed_floor()
+    seed_returns(rng=rng)
+    build_dashboard()
     return SeedResult(created=runner.created + (1 if merged else 0), seed=seed)

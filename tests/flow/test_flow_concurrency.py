@@ -21,8 +21,8 @@ from tests.fixtures.ledger import assert_ledger_matches
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_sweeps_at_once_flag_once_and_email_once(stocked, make_draft, django_user_model):
-    FlowSettings.objects.filter(pk=1).update(escalate_after_minutes=1)
+def test_sweeps_at_once_flag_once_and_email_once(stocked, make_draft, django_user_model, roles):
+    FlowSettings.objects.update_or_create(pk=1, defaults={"escalate_after_minutes": 1})  # a flush may have taken the row
     boss = django_user_model.objects.create_user(username="boss", email="boss@example.com")
     # transaction=True tests start without the groups the roles migration made: the permission directly.
     boss.user_permissions.add(Permission.objects.get(codename="receive_escalation_order"))
