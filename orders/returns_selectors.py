@@ -35,3 +35,13 @@ def returns_per_phone(*, phones, days: int = 30, now: datetime | None = None) ->
     for phone, _order in rows:
         counts[phone] = counts.get(phone, 0) + 1
     return counts
+
+
+def exchange_orders(order_ids) -> set[int]:
+    """Which of ``order_ids`` are exchange orders an after-sales request created: the platform never
+    sold them (their external id is our return number), so nobody there is told about them."""
+    from orders.returns_models import ReturnRequest
+
+    return set(
+        ReturnRequest.objects.filter(exchange_order_id__in=list(order_ids)).values_list("exchange_order_id", flat=True)
+    )

@@ -38,6 +38,7 @@ from channels.http import PlatformUnavailable, call
 from channels.models import Channel, EventCursor, OutboundPush, PushStatus
 from orders.events import EventAction
 from orders.models import OrderSource
+from orders.returns_selectors import exchange_orders
 from orders.selectors import events_after, last_event_id, settled_event_id
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,11 @@ def shipments_collect(*, now=None, batch: int = COLLECT_BATCH) -> int:
 def _create_pushes(events: list[dict], now) -> int:
     if not events:
         return 0
+    order_ids = {e["order_id"] for e in events}
+    # An exchange order is ours, not the platform's (its external id is the return number).
+    order_ids -= exchange_orders(order_ids)
     sources: dict[int, list[OrderSource]] = {}
-    for source in OrderSource.objects.filter(order_id__in={e["order_id"] for e in events}).select_related("channel"):
+    for source in OrderSource.objects.filter(order_id__in=order_ids).select_related("channel"):
         sources.setdefault(source.order_id, []).append(source)
     pushable = {}
     rows = []

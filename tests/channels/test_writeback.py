@@ -392,3 +392,29 @@ def test_a_shop_without_an_api_address_gets_no_push(shipped):
 
     assert shipments_collect() == 0
     assert not OutboundPush.objects.filter(order=order).exists()
+
+
+def test_an_exchange_order_is_not_pushed_to_the_platform(shipped, platform_simulator):
+    """An exchange order sits in the original shop under the return's number, which the platform
+    never sold: shipping it tells the platform nothing (the original order was pushed already)."""
+    from orders.returns_models import ReturnRequest
+
+    channel, original, _ = shipped("taobao")
+    assert shipments_collect() == 1  # the original sale
+
+    def ship_another(tracking):
+        external_id = platform_simulator.add_order("taobao", [("A001", 1, "9.90")])
+        poll_channel(channel_id=channel.pk)
+        order = OrderSource.objects.get(channel=channel, external_id=external_id).order
+        for step in (order_approve, order_start_picking, order_pack):
+            order = step(order=order)
+        return order_ship(order=order, carrier="顺丰速运", tracking_number=tracking)
+
+    exchange = ship_another("SF7777777777")
+    ReturnRequest.objects.create(order=original, number="RT20261207000001", exchange_order=exchange)
+    assert shipments_collect() == 0
+    assert not OutboundPush.objects.filter(order=exchange).exists()
+
+    sale = ship_another("SF8888888888")  # an ordinary sale still is
+    assert shipments_collect() == 1
+    assert OutboundPush.objects.filter(order=sale).count() == 1
