@@ -55,14 +55,6 @@ def context(context):
 
 
 @pytest.fixture
-def phone_page(new_context, browser_context_args):
-    """A phone-sized page (360×740, touch) for the picker and leader pages."""
-    context = new_context(**{**browser_context_args, **PHONE})
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
-@pytest.fixture
 def request_log(context):
     """Every URL the browser asked for in this test's context, in order."""
     urls: list[str] = []
