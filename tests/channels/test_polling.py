@@ -92,7 +92,7 @@ def test_restart_mid_batch_resumes_from_the_last_saved_page_without_duplicates(s
 def test_a_worker_dying_after_a_page_is_stored_loses_nothing(stocked, simulated_channel, platform_simulator):
     """The worker dies after page 1 was committed but before its messages were processed: the
     lease stays held until it expires, then the next poller takes over; the stored messages are
-    still pending (the sweep enqueues them) and the re-fetched page adds no duplicate."""
+    still pending (the drain takes them in) and the re-fetched page adds no duplicate."""
     channel = simulated_channel("taobao")
     ids = add_orders(platform_simulator, "taobao", 4)
 
@@ -116,7 +116,7 @@ def test_a_worker_dying_after_a_page_is_stored_loses_nothing(stocked, simulated_
     from channels.services.inbox import inbox_process
 
     for message in InboxMessage.objects.filter(channel=channel, status=InboxStatus.PENDING):
-        inbox_process(message.pk)  # what the sweep's re-enqueued task does
+        inbox_process(message.pk)  # what the drain does with a message left pending
     assert sorted(OrderSource.objects.filter(channel=channel).values_list("external_id", flat=True)) == sorted(ids)
 
 
