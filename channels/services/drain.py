@@ -27,10 +27,10 @@ On SQLite the claim is a plain SELECT and UPDATE: its transactions start with th
 
 import logging
 import time
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,8 @@ from channels.services.skus import apply_mapping, mapped_codes
 from core.locks import advisory_xact_locks
 from orders.drafts import DraftInvalid
 from orders.models import Order
+from orders.numbering import next_order_numbers
+from orders.selectors import taken_orders
 from orders.services.batch import order_intake_batch
 
 log = logging.getLogger(__name__)
@@ -147,8 +149,11 @@ def inbox_take_in(ids: list[int], result: DrainResult | None = None) -> DrainRes
                     .order_by("id"))
     reads = _read_all(messages)
     try:
+        # Numbers for the platform orders not taken in yet, drawn before the transaction (the
+        # counter row is then locked for that one statement, not for the whole batch).
+        numbers = next_order_numbers(_maybe_new(messages, reads))
         with transaction.atomic():
-            finished = _apply_batch(messages, reads)
+            finished = _apply_batch(messages, reads, numbers)
     except Exception:
         log.exception("inbox batch %s..%s failed; its messages are taken one by one", ids[0], ids[-1])
         _one_by_one(messages, result)
@@ -182,7 +187,49 @@ def _read_all(messages: list[InboxMessage]) -> dict[int, Read]:
     return reads
 
 
-def _apply_batch(messages: list[InboxMessage], reads: dict[int, Read]) -> list[InboxMessage]:
+def _maybe_new(messages: list[InboxMessage], reads: dict[int, Read]) -> int:
+    """How many of the messages' platform orders are not taken in yet (the dedup lookup, once per shop)."""
+    by_channel: dict[str, set[str]] = {}
+    for message in messages:
+        if reads[message.pk].parsed is not None:
+            by_channel.setdefault(message.channel.code, set()).add(message.external_id)
+    count = 0
+    for code, external_ids in by_channel.items():
+        found = taken_orders(channel=code, external_ids=external_ids)
+        count += len(external_ids) - (len(found.orders) if found else 0)
+    return count
+
+
+@dataclass
+class _Known:
+    """What was applied already about one platform order: the latest platform time, the bodies."""
+
+    latest: datetime | None = None
+    bodies: set[str] = field(default_factory=set)
+
+    def add(self, updated_at: datetime | None, body: str) -> None:
+        if updated_at is not None and (self.latest is None or updated_at > self.latest):
+            self.latest = updated_at
+        self.bodies.add(body)
+
+
+def _applied_before(keys: set[tuple[int, str]]) -> dict[tuple[int, str], _Known]:
+    """For each (channel, platform order) of ``keys``, what messages applied before said (one query)."""
+    known = {key: _Known() for key in keys}
+    if not keys:
+        return known
+    rows = InboxMessage.objects.filter(
+        status=InboxStatus.PROCESSED,
+        channel_id__in={channel_id for channel_id, _e in keys},
+        external_id__in={external_id for _c, external_id in keys},
+    ).values_list("channel_id", "external_id", "platform_updated_at", "body")
+    for channel_id, external_id, updated_at, body in rows:
+        if (channel_id, external_id) in known:
+            known[(channel_id, external_id)].add(updated_at, body)
+    return known
+
+
+def _apply_batch(messages: list[InboxMessage], reads: dict[int, Read], numbers: list[str]) -> list[InboxMessage]:
     """Inside the batch's transaction: lock, take in, record. Returns the messages finished."""
     advisory_xact_locks(INBOX_LOCK, [(m.channel_id, m.external_id) for m in messages if reads[m.pk].parsed])
     # Pending still, now that we hold the locks (a replay may have finished one meanwhile).
@@ -193,14 +240,15 @@ def _apply_batch(messages: list[InboxMessage], reads: dict[int, Read]) -> list[I
     for message in live:
         if reads[message.pk].parsed is not None:
             firsts.setdefault((message.channel_id, message.external_id), message)
-    taken = order_intake_batch(drafts=[reads[m.pk].parsed.draft for m in firsts.values()], validated=True) \
-        if firsts else []
-    created = {m.pk: r for m, r in zip(firsts.values(), taken, strict=True)}
+    taken = order_intake_batch(
+        drafts=[reads[m.pk].parsed.draft for m in firsts.values()], validated=True, numbers=numbers
+    ) if firsts else []
+    created = {m.pk for m, r in zip(firsts.values(), taken, strict=True) if r.created}
     found = Order.objects.in_bulk([r.order_id for r in taken])
     #: Each platform order's order, as the last message about it left it.
     orders = {key: found[r.order_id] for key, r in zip(firsts, taken, strict=True)}
-    #: The latest platform time applied per platform order in this batch (not recorded yet).
-    applied: dict[tuple[int, str], object] = {}
+    news = {(m.channel_id, m.external_id) for m in live if reads[m.pk].parsed and m.pk not in created}
+    known = _applied_before(news)
     now = timezone.now()
     for message in live:
         read = reads[message.pk]
@@ -208,23 +256,48 @@ def _apply_batch(messages: list[InboxMessage], reads: dict[int, Read]) -> list[I
             _outcome(message, InboxStatus.FAILED, None, read.error, now)
             continue
         key = (message.channel_id, message.external_id)
-        order = orders[key]
-        if message.pk in created and created[message.pk].created:
-            status, order, note = inbox_outcome_new(read.parsed, order)
+        if message.pk in created:
+            status, order, note = inbox_outcome_new(read.parsed, orders[key])
         else:
-            latest, mine = applied.get(key), read.parsed.updated_at
-            newer_seen = latest is not None and mine is not None and latest > mine
-            status, order, note = inbox_apply_news(message, read.parsed, order, newer_seen=newer_seen)
-        if status == InboxStatus.PROCESSED and read.parsed.updated_at is not None:
-            applied[key] = max(applied.get(key) or read.parsed.updated_at, read.parsed.updated_at)
+            status, order, note = _news(message, read.parsed, orders[key], known[key])
+        if status == InboxStatus.PROCESSED:
+            known.setdefault(key, _Known()).add(read.parsed.updated_at, message.body)
         orders[key] = order
         _outcome(message, status, order, note, now)
-    if live:
-        InboxMessage.objects.bulk_update(live, OUTCOME_FIELDS)
+    _record(live)
     for message in live:
         if message.status == InboxStatus.FAILED:
             log.warning("inbox message %s failed: %s", message.pk, message.error)
     return live
+
+
+def _news(message: InboxMessage, parsed, order: Order, known: _Known):
+    """A message about an order we have: older than what was applied (ignored, as
+    ``inbox_apply_news`` would), the very body applied before (ignored without a look at the
+    order: it says nothing new), else the news path."""
+    stale = known.latest is not None and parsed.updated_at is not None and known.latest > parsed.updated_at
+    if not stale and message.body in known.bodies:
+        return InboxStatus.IGNORED, order, _("与已处理的消息内容相同，已忽略")
+    return inbox_apply_news(message, parsed, order, stale=stale)
+
+
+def _record(messages: list[InboxMessage]) -> None:
+    """Write the messages' outcomes: one UPDATE, sent for all of them at once (psycopg pipelines
+    ``executemany``; Django's ``bulk_update`` builds a CASE per field and row, and cost more
+    than the batch's whole intake)."""
+    if not messages:
+        return
+    fields = [InboxMessage._meta.get_field(name) for name in OUTCOME_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only the model's own table and column names are interpolated; every value is a parameter.
+    sql = f"UPDATE {quote(InboxMessage._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [
+        [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields] + [message.pk]
+        for message in messages
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _outcome(message: InboxMessage, status: str, order, note: str, now) -> None:

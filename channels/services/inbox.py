@@ -141,6 +141,11 @@ def inbox_process(message_id: int, *, counted: bool = False) -> InboxMessage:
 
 
 _DONE = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+
+
+def stale_note() -> str:
+    """What an ignored message older than one applied before says (in the current language)."""
+    return _("比已处理的消息旧，已忽略")
 #: The lock ``inbox_process`` holds on one (channel, platform order) while applying a message.
 INBOX_LOCK = "oms-inbox"
 
@@ -194,13 +199,15 @@ def inbox_outcome_new(parsed, order):
     return InboxStatus.PROCESSED, order, ""
 
 
-def inbox_apply_news(message: InboxMessage, parsed, order, *, newer_seen: bool = False):
+def inbox_apply_news(message: InboxMessage, parsed, order, *, stale: bool | None = None):
     """Bring ``order`` (taken in before) up to date with ``message`` (the news policy is the order
     core's, ``orders.services.platform``), unless a later message about it was applied already
-    (``newer_seen``: one the caller applied and has not recorded yet). Call it holding the
-    platform order's lock. Returns (inbox status, order, note)."""
-    if newer_seen or _is_stale(message, message.channel, parsed):
-        return InboxStatus.IGNORED, order, _("比已处理的消息旧，已忽略")
+    (``stale``: the caller has looked; None: look now). Call it holding the platform order's
+    lock. Returns (inbox status, order, note)."""
+    if stale is None:
+        stale = _is_stale(message, message.channel, parsed)
+    if stale:
+        return InboxStatus.IGNORED, order, stale_note()
     news = PlatformNews(status=parsed.status, recipient=parsed.draft.recipient, paid_at=parsed.draft.paid_at)
     return _recorded(order_apply_platform_news(order=order, news=news))
 
