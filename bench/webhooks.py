@@ -12,9 +12,12 @@ wrong secret, a stale timestamp or no signature at all; each a new order that mu
 The worker takes the inbox in by the batch (``channels.services.drain``): the first delivery of a
 burst queues one drain task, which claims pending messages 100 at a time and takes each batch in
 through ``order_intake_batch`` in one transaction; a second drain runs beside it when messages
-keep arriving. Reported for ours: **orders/s processed while the senders run** (orders of the
-round in the database when the last answer came, over the sending time) and orders/s from the
-first send to the drained inbox.
+keep arriving. So that the worker's own pace shows (not the pace webhooks arrive at), each
+measured round of ours starts with a backlog of ``--backlog`` (20,000) pending new orders in its
+inbox, released to the worker as the senders start. Reported for ours: **orders/s processed
+while the senders run** (orders of the round created between the first send and the last
+answer, over that time; flagged ARRIVAL-BOUND if the inbox ran empty before the senders
+stopped) and orders/s from the first send until the backlog and every delivery are in.
 
 Checks (the script fails if one does not hold): every genuine request 202 and every forged one
 401; one order per distinct platform order (0 duplicate orders), none for a forged one; no inbox
@@ -188,7 +191,7 @@ def blast(port: int, sends: list[dict], codes: dict[str, str], secrets_by_code: 
         ]
         outcomes = [job.get(timeout=_common.STEP_TIMEOUT) for job in jobs]
     results = [row for rows, _ in outcomes for row in rows]
-    return min(span[0] for _, span in outcomes), max(span[1] for _, span in outcomes), results
+    return min(span[0] for _, span in outcomes), max(span[1] for _, span in outcomes), results, start_at
 
 
 # -- the servers ------------------------------------------------------------------------------------
@@ -267,14 +270,65 @@ def make_channels(prefix: str) -> dict[str, str]:
     return codes
 
 
-def orders_in(codes: dict[str, str]) -> int:
-    """Orders of these shops in the database now (a fresh snapshot)."""
+def orders_between(codes: dict[str, str], start: float, end: float) -> int:
+    """Orders of these shops created between two ``time.time()`` instants."""
+    from datetime import UTC, datetime
+
     from django.db import connection
 
     from orders.models import Order
 
     connection.close()
-    return Order.objects.filter(channel__code__in=codes.values()).count()
+    return Order.objects.filter(
+        channel__code__in=codes.values(),
+        created_at__gte=datetime.fromtimestamp(start, UTC),
+        created_at__lte=datetime.fromtimestamp(end, UTC),
+    ).count()
+
+
+#: Far enough ahead that no drain claims a backlog message before ``release_backlog``.
+HELD = 10 * 365 * 86400
+
+
+def store_backlog(sends: list[dict], codes: dict[str, str]) -> None:
+    """Store ``sends`` as pending webhook messages that no drain may claim yet (their claim set
+    years ahead): the backlog the round starts with."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels.models import Channel, InboxMessage, InboxSource
+
+    channels = {c.code: c for c in Channel.objects.filter(code__in=codes.values())}
+    held = timezone.now() + timedelta(seconds=HELD)
+    InboxMessage.objects.bulk_create(
+        [InboxMessage(channel=channels[codes[s["platform"]]], source=InboxSource.WEBHOOK, body=s["body"].decode(),
+                      headers={"Content-Type": "application/json"}, claimed_until=held) for s in sends],
+        batch_size=2000,
+    )
+
+
+def release_backlog(codes: dict[str, str]) -> None:
+    """Free the backlog for the drains and wake one, as webhooks would have."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from channels.models import InboxMessage
+    from channels.services import queue
+
+    with transaction.atomic():
+        InboxMessage.objects.filter(
+            channel__code__in=codes.values(), claimed_until__gt=timezone.now() + timedelta(days=365)
+        ).update(claimed_until=None)
+        queue.wake()
+
+
+def pending_in(codes: dict[str, str]) -> int:
+    from channels.models import InboxMessage, InboxStatus
+
+    return InboxMessage.objects.filter(channel__code__in=codes.values(), status=InboxStatus.PENDING).count()
 
 
 def wait_drained(codes: dict[str, str], *, timeout: float) -> float:
@@ -295,7 +349,8 @@ def wait_drained(codes: dict[str, str], *, timeout: float) -> float:
         time.sleep(0.25)
 
 
-def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes: dict[str, str], *, ours: bool) -> str:
+def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes: dict[str, str], *, ours: bool,
+                backlog: list[dict] = ()) -> str:
     """The round's checks (see the module docstring); fails the script if one does not hold, else
     says what was checked."""
     from django.db.models import Count
@@ -311,13 +366,14 @@ def check_round(sends: list[dict], results: list[tuple[int, int, float]], codes:
         raise SystemExit(f"FAIL: {len(wrong)} unexpected answers, e.g. {wrong[:5]}; {len(results)}/{len(sends)} sent")
     genuine = sum(1 for i, status, _ in results if sends[i]["kind"] != "forged" and status == 202)
     inbox = InboxMessage.objects.filter(channel__code__in=codes.values())
+    genuine += len(backlog)
     if inbox.count() != genuine:
         raise SystemExit(f"FAIL: the inbox holds {inbox.count()} messages, {genuine} genuine deliveries were sent")
     refused = sum(1 for i, status, _ in results if sends[i]["kind"] == "forged" and status == 401)
     said = f"forged refused 401: {refused}/{sum(1 for s in sends if s['kind'] == 'forged')}; inbox rows = genuine deliveries = {genuine}"
     if not ours:
         return said
-    new = {(codes[s["platform"]], s["external_id"]) for s in sends if s["kind"] == "new"}
+    new = {(codes[s["platform"]], s["external_id"]) for s in [*sends, *backlog] if s["kind"] == "new"}
     forged = {(codes[s["platform"]], s["external_id"]) for s in sends if s["kind"] == "forged"}
     sources = set(OrderSource.objects.filter(channel__code__in=codes.values()).values_list("channel__code", "external_id"))
     orders = Order.objects.filter(channel__code__in=codes.values()).count()
@@ -360,6 +416,11 @@ def main() -> int:
     )
     parser.add_argument("--port", type=int, default=0,
                         help="port of our server; the raw one listens on the next (default: any free ports)")
+    parser.add_argument(
+        "--backlog", type=int, default=20_000,
+        help="pending new orders in ours' inbox when a measured round starts (default 20,000): the worker "
+        "drains them while the senders send, so the orders/s while sending is the worker's own pace",
+    )
     parser.add_argument("--warmup-payloads", type=int, default=400, help="requests per warm-up round (default 400)")
     parser.add_argument("--drain-timeout", type=float, default=900, help="seconds to wait for the inbox (default 900)")
     args = parser.parse_args()
@@ -367,13 +428,17 @@ def main() -> int:
     print(
         f"webhooks bench: {args.senders} senders x {args.payloads} requests a round "
         f"({args.duplicates:.0%} duplicates, {args.forged:.0%} forged), gunicorn {args.web_workers} "
-        f"{args.worker_class} workers x {args.threads} threads, qcluster {args.q_workers} workers, "
+        f"{args.worker_class} workers x {args.threads} threads, qcluster {args.q_workers} workers "
+        f"(backlog {args.backlog:,} at the start of a measured round), "
         f"{args.warmup} warm-up + {args.rounds} rounds, ours and raw alternately",
         flush=True,
     )
     figures: dict[str, list[float]] = {k: [] for k in ("acks", "raw_acks", "p50", "p95", "p99", "raw_p50",
                                                        "raw_p95", "raw_p99", "orders", "drained")}
     secret_key = secrets.token_urlsafe(40)
+    # This process queues drain tasks too (the backlog's wake-up): signed with the servers' key,
+    # or the worker would refuse them.
+    os.environ["SECRET_KEY"] = secret_key
     with _common.BenchDatabase(args.database_url, keep=args.keep):
         from channels.models import Channel
 
@@ -397,25 +462,36 @@ def main() -> int:
                 total = args.payloads if measured else args.warmup_payloads
                 sends = build_sends(round_no=round_no + 50, total=total, dup_share=args.duplicates,
                                     forged_share=args.forged, seed=7)
+                drain_ours = args.q_workers > 0
+                backlog = build_sends(round_no=round_no + 80, total=args.backlog, dup_share=0, forged_share=0,
+                                      seed=7) if measured and drain_ours and args.backlog else []
                 for mode, port in (("ours", ours_port), ("raw", raw_port)):
                     codes = make_channels(f"{mode}-{label}")
                     shop_secrets = dict(Channel.objects.filter(code__in=codes.values()).values_list("code", "webhook_secret"))
-                    started, ended, results = blast(port, sends, codes, shop_secrets, senders=args.senders,
-                                          processes=args.sender_processes)
+                    waiting = backlog if mode == "ours" else []
+                    if waiting:
+                        store_backlog(waiting, codes)
+                        release_backlog(codes)
+                    started, ended, results, start_wall = blast(port, sends, codes, shop_secrets, senders=args.senders,
+                                                                processes=args.sender_processes)
+                    end_wall = time.time()
                     wall = ended - started
                     latencies = [s * 1000 for i, status, s in results if status == 202]
                     p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
                     acks = len(results) / wall
                     line = (f"{label:>9} {mode:>4}: {len(results)} requests in {wall:6.2f} s = {acks:6.1f}/s, "
                             f"ack p50 {p50:5.1f} ms p95 {p95:5.1f} ms p99 {p99:6.1f} ms")
-                    if mode == "ours" and args.q_workers:
-                        during = orders_in(codes) / wall
+                    if mode == "ours" and drain_ours:
+                        during = orders_between(codes, start_wall, end_wall) / (end_wall - start_wall)
+                        left = pending_in(codes)
                         drained = wait_drained(codes, timeout=args.drain_timeout)
-                        drained_rate = sum(1 for s in sends if s["kind"] == "new") / (drained - started)
-                        line += (f"; {during:5.1f} orders/s while sending; inbox drained after "
-                                 f"{drained - started:6.1f} s = {drained_rate:5.1f} orders/s")
+                        taken = sum(1 for s in [*sends, *waiting] if s["kind"] == "new")
+                        drained_rate = taken / (drained - started)
+                        line += (f"; {during:5.1f} orders/s while sending ({len(waiting)} waiting at the start, "
+                                 f"{left} still pending at the end{'' if left else ': ARRIVAL-BOUND'}); all "
+                                 f"{taken} in after {drained - started:6.1f} s = {drained_rate:5.1f} orders/s")
                     print(line, flush=True)
-                    checked = check_round(sends, results, codes, ours=mode == "ours" and args.q_workers > 0)
+                    checked = check_round(sends, results, codes, ours=mode == "ours" and drain_ours, backlog=waiting)
                     print(f"{'':>15}{checked}", flush=True)
                     if measured:
                         prefix = "" if mode == "ours" else "raw_"

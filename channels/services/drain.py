@@ -154,6 +154,12 @@ def inbox_take_in(ids: list[int], result: DrainResult | None = None) -> DrainRes
         numbers = next_order_numbers(_maybe_new(messages, reads))
         with transaction.atomic():
             finished = _apply_batch(messages, reads, numbers)
+    except DraftInvalid as exc:
+        # The batch refuses as a whole what fails one message (a shop switched off meanwhile):
+        # one by one, each message gets its own answer.
+        log.info("inbox batch %s..%s refused (%s); its messages are taken one by one", ids[0], ids[-1], exc)
+        _one_by_one(messages, result)
+        return result
     except Exception:
         log.exception("inbox batch %s..%s failed; its messages are taken one by one", ids[0], ids[-1])
         _one_by_one(messages, result)

@@ -70,6 +70,7 @@ def test_a_mixed_batch_keeps_every_rule_of_the_single_message(shop, stocked):
     first, closed, malformed, repeat, late, no_lines, unpaid, paid, not_object = inbox(ids)
     assert [m.status for m in (first, closed, unpaid, paid)] == [InboxStatus.PROCESSED] * 4
     assert repeat.status == InboxStatus.IGNORED and repeat.order_id == first.order_id
+    assert repeat.error == "与已处理的消息内容相同，已忽略"
     assert late.status == InboxStatus.IGNORED and "旧" in late.error and late.order_id == closed.order_id
     assert malformed.status == InboxStatus.FAILED and malformed.error.startswith("内容不是合法的 JSON")
     assert not_object.status == InboxStatus.FAILED and not_object.error == "内容不是一个订单对象"
@@ -95,6 +96,24 @@ def test_a_batch_of_new_orders_costs_a_bounded_number_of_queries(shop, stocked):
 
     # Eight times the orders, a handful more statements: no query per message.
     assert large - small <= 6, (small, large)
+
+
+def test_a_repeat_in_a_later_batch_is_ignored_and_a_new_address_in_it_applied(shop, stocked):
+    payload = sample("taobao", "7101")
+    store(shop, payload)
+    inbox_drain()
+    moved = {**payload, "receiver_address": "文一西路 969 号"}
+    repeat, changed = store(shop, payload, moved)
+
+    with CaptureQueriesContext(connection) as queries:
+        inbox_drain()
+
+    repeat, changed = inbox([repeat, changed])
+    assert repeat.status == InboxStatus.IGNORED and repeat.error == "与已处理的消息内容相同，已忽略"
+    assert changed.status == InboxStatus.PROCESSED, changed.error
+    order = Order.objects.get()
+    assert order.street == "文一西路 969 号" and repeat.order_id == changed.order_id == order.pk
+    assert len(queries.captured_queries) < 60
 
 
 def test_an_error_inside_the_batch_loses_nothing_and_doubles_nothing(shop, stocked):
@@ -169,6 +188,19 @@ def test_a_drain_that_dies_mid_batch_leaves_its_messages_for_the_next_one(shop, 
     assert inbox_drain().processed == 4
     assert OrderSource.objects.filter(channel=shop).count() == 4
     assert {m.attempts for m in inbox(ids)} == {2}
+
+
+def test_a_shop_switched_off_fails_its_messages_and_not_the_others(shop, stocked):
+    other = Channel.objects.create(code="drain-jd", name="京东批量店", platform=Platform.JD)
+    off, on = store(shop, sample("taobao", "7401"))[0], store(other, sample("jd", "7402"))[0]
+    Channel.objects.filter(pk=shop.pk).update(active=False)
+
+    result = inbox_drain()
+
+    assert (result.processed, result.failed, result.left) == (1, 1, 0)
+    off, on = inbox([off, on])
+    assert off.status == InboxStatus.FAILED and "drain-tb" in off.error and "停用" in off.error
+    assert on.status == InboxStatus.PROCESSED and Order.objects.get().pk == on.order_id
 
 
 def test_a_backlog_is_drained_in_one_run_not_five_hundred_at_a_time(shop, hot_catalog):

@@ -200,6 +200,23 @@ def test_poll_due_channels_polls_only_active_channels_with_polling_on(stocked, s
     assert not Order.objects.filter(channel__in=[off, inactive]).exists()
 
 
+def test_a_poll_that_leaves_its_messages_pending_wakes_the_drain(stocked, simulated_channel, platform_simulator):
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from channels.services.drain import inbox_drain
+
+    channel = simulated_channel("jd")
+    ids = add_orders(platform_simulator, "jd", 3)
+
+    result = poll_channel(channel_id=channel.pk, process=False)
+
+    assert result.received == 3
+    assert [SignedPackage.loads(r.payload)["func"] for r in OrmQ.objects.all()] == ["channels.tasks.drain_inbox"]
+    assert inbox_drain().processed == 3
+    assert sorted(OrderSource.objects.filter(channel=channel).values_list("external_id", flat=True)) == sorted(ids)
+
+
 def test_poll_channels_task_enqueues_one_poll_per_channel(stocked, simulated_channel, django_capture_on_commit_callbacks):
     from channels import tasks
 
