@@ -21,7 +21,7 @@ MAX_BODY = 1024 * 1024
 MAX_SKEW = 300
 INSERT_SQL = (
     "INSERT INTO channels_inboxmessage (channel_id, source, body, headers, received_at, status, error, attempts,"
-    " external_id, platform_status, requeues) VALUES (%s, 'webhook', %s, %s, now(), 'ignored', '', 0, '', '', 0)"
+    " external_id, platform_status) VALUES (%s, 'webhook', %s, %s, now(), 'ignored', '', 0, '', '')"
     " RETURNING id"
 )
 _local = threading.local()

@@ -127,9 +127,9 @@ class InboxMessage(models.Model):
     order = models.ForeignKey(
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("订单")
     )
-    #: Set by the sweep that enqueues again a message left pending (the worker died, the task was lost).
-    requeued_at = models.DateTimeField(_("重新排队时间"), null=True, blank=True)
-    requeues = models.PositiveIntegerField(_("重新排队次数"), default=0)
+    #: Set when a drain claims the message (``channels.services.drain``): no other drain takes it
+    #: before then. A drain that died mid-way leaves it pending, and it is claimed again after this.
+    claimed_until = models.DateTimeField(_("领取到期时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("收件箱消息")
@@ -154,6 +154,22 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.channel_id} {self.external_id or '?'}"
+
+
+class InboxDrain(models.Model):
+    """One row (pk 1): whether a drain of the inbox is queued and has not started yet. Whoever
+    stores a message queues a drain task only when it flips ``queued_at`` from empty, so a burst
+    of webhooks queues one task, not one per message (``channels.services.queue.wake``); a drain
+    empties it when it starts."""
+
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("收件箱处理排队")
+        verbose_name_plural = _("收件箱处理排队")
+
+    def __str__(self) -> str:
+        return f"inbox drain queued at {self.queued_at}" if self.queued_at else "inbox drain not queued"
 
 
 class PushStatus(models.TextChoices):

@@ -6,14 +6,21 @@ from functools import partial
 from django.db import transaction
 
 from channels.models import Channel
+from channels.services.drain import inbox_drain
 from channels.services.inbox import inbox_process
 from channels.services.polling import poll_channel as _poll_channel
-from channels.services.sweep import inbox_requeue_stale
 from channels.services.unpaid import cancel_unpaid_orders
 from channels.services.writeback import outbound_push_due, shipments_collect
 
 
+def drain_inbox() -> str:
+    """Take the pending inbox in by the batch (queued when messages arrive, and every minute)."""
+    return str(inbox_drain())
+
+
 def process_inbox_message(message_id: int) -> str:
+    """One message through the single path. Nothing queues it any more (the drain takes the inbox
+    in); it runs the tasks a worker of the previous version left in the queue."""
     return inbox_process(message_id).status
 
 
@@ -34,10 +41,6 @@ def poll_channel(channel_id: int) -> str:
 
 def cancel_unpaid() -> int:
     return len(cancel_unpaid_orders().cancelled)
-
-
-def requeue_inbox() -> dict:
-    return inbox_requeue_stale()
 
 
 def collect_shipments() -> int:

@@ -1,8 +1,9 @@
 """The webhook endpoint: platforms push signed order messages into the raw inbox.
 
 Kept lean on purpose (a plain Django view, not DRF): one read of the channel, the signature check,
-then one transaction holding the inbox row and its django-q2 task row. Parsing and intake happen
-in the worker (``channels.tasks.process_inbox_message``). Every refusal is a JSON error
+then one statement writing the inbox row and waking the worker (a drain task, queued once per
+burst: ``channels.services.queue``). Parsing and intake happen in the worker, by the batch
+(``channels.services.drain``). Every refusal is a JSON error
 ``{"code", "message"}`` (the API's shape, see ``core.api_errors``) and writes nothing.
 """
 

@@ -33,3 +33,18 @@ def advisory_xact_lock(namespace: str, *parts) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(namespace, *parts)])
+
+
+def advisory_xact_locks(namespace: str, parts: list[tuple]) -> None:
+    """``advisory_xact_lock`` on each of ``parts`` (tuples of parts), all in one statement, in key
+    order: two callers whose sets overlap take the shared keys in the same order, so they queue
+    behind each other and never deadlock. Same rules: inside a transaction, a no-op but for that
+    check on other databases."""
+    if not connection.in_atomic_block:
+        raise LockOutsideTransaction(f"advisory_xact_locks({namespace!r}) needs a transaction")
+    keys = sorted({lock_key(namespace, *p) for p in parts})
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        # unnest keeps the array's order, so the locks are taken in key order.
+        cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])

@@ -19,7 +19,8 @@ class Declared:
 SCHEDULES = (
     Declared("oms.poll_channels", "channels.tasks.poll_channels"),
     Declared("oms.cancel_unpaid", "channels.tasks.cancel_unpaid"),
-    Declared("oms.requeue_inbox", "channels.tasks.requeue_inbox"),
+    # The safety net of the inbox: messages arriving queue a drain at once (channels/services/queue.py).
+    Declared("oms.drain_inbox", "channels.tasks.drain_inbox"),
     Declared("oms.push_outbound", "channels.tasks.push_outbound"),
     Declared("oms.restock_rerun", "orders.tasks.restock_rerun"),
     # Group-buy cutoff: campaigns past their cutoff (20:00 by default) close; idempotent, safe with

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from core.locks import LockOutsideTransaction, advisory_xact_lock, lock_key
+from core.locks import LockOutsideTransaction, advisory_xact_lock, advisory_xact_locks, lock_key
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,3 +65,35 @@ def test_a_rollback_releases_the_lock_too():
         raise RuntimeError("the work failed")
     assert _free_elsewhere(key)
     assert _advisory_locks_held() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_locks_outside_a_transaction_are_refused_on_every_database():
+    with pytest.raises(LockOutsideTransaction):
+        advisory_xact_locks("oms-inbox", [(1, "T1"), (1, "T2")])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_locks_in_one_statement_are_held_until_commit():
+    parts = [(7, f"T{n}") for n in range(5)]
+    with transaction.atomic():
+        advisory_xact_locks("oms-inbox", parts + parts[:2])  # repeats are taken once
+        assert _advisory_locks_held() == 5
+        assert not any(_free_elsewhere(lock_key("oms-inbox", *p)) for p in parts)
+    assert all(_free_elsewhere(lock_key("oms-inbox", *p)) for p in parts)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_sets_given_in_opposite_orders_queue_and_never_deadlock():
+    from tests.fixtures.concurrency import errors_of, run_together
+
+    parts = [(9, f"T{n}") for n in range(40)]
+
+    def take(i: int) -> None:
+        for _round in range(20):
+            with transaction.atomic():
+                advisory_xact_locks("oms-inbox", parts if i % 2 else parts[::-1])
+
+    assert errors_of(run_together(take, 4)) == []

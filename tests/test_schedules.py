@@ -17,7 +17,7 @@ def test_sync_creates_every_declared_schedule_once(db, capsys):
     call_command("sync_schedules")
 
     assert first == ours() == {d.name: (d.func, Schedule.MINUTES, d.minutes, -1) for d in SCHEDULES}
-    assert {"channels.tasks.poll_channels", "channels.tasks.cancel_unpaid", "channels.tasks.requeue_inbox",
+    assert {"channels.tasks.poll_channels", "channels.tasks.cancel_unpaid", "channels.tasks.drain_inbox",
             "channels.tasks.push_outbound", "orders.tasks.restock_rerun", "orders.tasks.notify_buyers"} <= {func for func, *_ in first.values()}
     out = capsys.readouterr().out
     assert f"新建 {len(SCHEDULES)}" in out and f"不变 {len(SCHEDULES)}" in out

@@ -6,8 +6,9 @@ worker that died expires and is taken over. Each page's payloads are stored as i
 and the new cursor saved IN THE SAME transaction, and only while the lease is still ours, so the
 cursor never runs ahead of what was taken in: a crash re-fetches at most one page, and the
 intake's deduplication (plus skipping payloads already in the inbox) makes that harmless. The
-stored messages are then processed; any left pending by a crash are enqueued again by the sweep
-(``channels.services.sweep``).
+stored messages are then processed; storing them also wakes the inbox drain
+(``channels.services.queue.wake``), which takes in any left pending by a crash (or, with
+``process=False``, all of them) by the batch (``channels.services.drain``).
 """
 
 import json
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from channels.connectors import PayloadInvalid, get_connector
 from channels.http import PlatformUnavailable, call
 from channels.models import Channel, InboxMessage, InboxSource
+from channels.services import queue
 from channels.services.inbox import inbox_process
 
 log = logging.getLogger(__name__)
@@ -143,6 +145,8 @@ def _store_page(channel: Channel, token: str, page, connector, result: PollResul
             ids.append(message.pk)
         result.received += len(ids)
         result.message_ids.extend(ids)
+        if ids:
+            queue.wake()
     return ids
 
 
@@ -173,7 +177,7 @@ def _process(message_id: int) -> None:
     try:
         inbox_process(message_id)
     except Exception:
-        # An unexpected error in one message must not stop the page: it stays pending for the sweep.
+        # An unexpected error in one message must not stop the page: it stays pending for the drain.
         log.exception("inbox message %s could not be processed", message_id)
 
 

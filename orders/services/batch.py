@@ -55,6 +55,7 @@ def order_intake_batch(
     actor=None,
     also: Callable[[list[BatchResult]], None] | None = None,
     validated: bool = False,
+    numbers: Sequence[str] = (),
 ) -> list[BatchResult]:
     """Take in ``drafts`` (one result per draft, in order), exactly once each.
 
@@ -64,6 +65,10 @@ def order_intake_batch(
     transaction. ``also(results)`` runs inside the batch's transaction, so a caller's bookkeeping
     (an import job's progress) commits with the orders (after a fall back to one by one, it runs
     in a transaction of its own once they are all in). Locks the stock rows it reserves, in pk order.
+
+    A caller that runs it inside its own transaction (the inbox drain) may draw the numbers before
+    opening it (``numbers``: ``next_order_numbers`` of as many as may be new, or more; the unused
+    leave a gap), so that the counter row is not locked for the rest of that transaction.
     """
     drafts = list(drafts) if validated else [draft.normalized() for draft in drafts]
     for i, draft in enumerate(drafts if not validated else ()):
@@ -88,7 +93,7 @@ def order_intake_batch(
             first[key] = i
             new.append(i)
     if new:
-        numbers = next_order_numbers(len(new))
+        numbers = list(numbers[: len(new)]) if len(numbers) >= len(new) else next_order_numbers(len(new))
         try:
             with transaction.atomic():
                 created = _create_many([drafts[i] for i in new], numbers, channels, actor)

@@ -92,7 +92,7 @@ def test_restart_mid_batch_resumes_from_the_last_saved_page_without_duplicates(s
 def test_a_worker_dying_after_a_page_is_stored_loses_nothing(stocked, simulated_channel, platform_simulator):
     """The worker dies after page 1 was committed but before its messages were processed: the
     lease stays held until it expires, then the next poller takes over; the stored messages are
-    still pending (the sweep enqueues them) and the re-fetched page adds no duplicate."""
+    still pending (the drain takes them in) and the re-fetched page adds no duplicate."""
     channel = simulated_channel("taobao")
     ids = add_orders(platform_simulator, "taobao", 4)
 
@@ -116,7 +116,7 @@ def test_a_worker_dying_after_a_page_is_stored_loses_nothing(stocked, simulated_
     from channels.services.inbox import inbox_process
 
     for message in InboxMessage.objects.filter(channel=channel, status=InboxStatus.PENDING):
-        inbox_process(message.pk)  # what the sweep's re-enqueued task does
+        inbox_process(message.pk)  # what the drain does with a message left pending
     assert sorted(OrderSource.objects.filter(channel=channel).values_list("external_id", flat=True)) == sorted(ids)
 
 
@@ -198,6 +198,23 @@ def test_poll_due_channels_polls_only_active_channels_with_polling_on(stocked, s
     assert [r.channel for r in results] == [on.code]
     assert Order.objects.filter(channel=on).count() == 1
     assert not Order.objects.filter(channel__in=[off, inactive]).exists()
+
+
+def test_a_poll_that_leaves_its_messages_pending_wakes_the_drain(stocked, simulated_channel, platform_simulator):
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from channels.services.drain import inbox_drain
+
+    channel = simulated_channel("jd")
+    ids = add_orders(platform_simulator, "jd", 3)
+
+    result = poll_channel(channel_id=channel.pk, process=False)
+
+    assert result.received == 3
+    assert [SignedPackage.loads(r.payload)["func"] for r in OrmQ.objects.all()] == ["channels.tasks.drain_inbox"]
+    assert inbox_drain().processed == 3
+    assert sorted(OrderSource.objects.filter(channel=channel).values_list("external_id", flat=True)) == sorted(ids)
 
 
 def test_poll_channels_task_enqueues_one_poll_per_channel(stocked, simulated_channel, django_capture_on_commit_callbacks):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from channels.models import Channel, InboxMessage, InboxSource, InboxStatus, Platform
+from channels.models import Channel, InboxDrain, InboxMessage, InboxSource, InboxStatus, Platform
 from channels.services import queue
 from channels.services.inbox import inbox_accept
 from channels.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
@@ -48,9 +48,24 @@ def test_good_signature_stores_the_raw_body_and_queues_its_task(client, shop):
     assert message.headers["Content-Type"] == "application/json"
     assert set(message.headers) >= {TIMESTAMP_HEADER, SIGNATURE_HEADER}
     [task] = queued_tasks()
-    assert (task["func"], task["args"]) == ("channels.tasks.process_inbox_message", (message.pk,))
-    # The message records the outcome; django-q2 keeps no success row (its pruning is slow).
+    assert (task["func"], task["args"]) == ("channels.tasks.drain_inbox", ())
+    # The messages record their outcomes; django-q2 keeps no success row (its pruning is slow).
     assert task["save"] is False
+    assert InboxDrain.objects.get().queued_at is not None
+
+
+def test_a_burst_queues_one_drain_and_a_started_drain_lets_the_next_message_queue_another(client, shop):
+    now = int(time.time())
+    for n in range(5):
+        assert send(client, shop, BODY, timestamp=now - n).status_code == 202
+    assert [task["func"] for task in queued_tasks()] == ["channels.tasks.drain_inbox"]
+
+    queue.drain_started()  # what a drain does first
+    assert InboxDrain.objects.get().queued_at is None
+    assert send(client, shop, BODY, timestamp=now - 10).status_code == 202
+
+    assert [task["func"] for task in queued_tasks()] == ["channels.tasks.drain_inbox"] * 2
+    assert InboxMessage.objects.filter(status=InboxStatus.PENDING).count() == 6
 
 
 def test_good_request_reads_the_channel_once_and_writes_two_rows(client, shop):
@@ -63,12 +78,15 @@ def test_good_request_reads_the_channel_once_and_writes_two_rows(client, shop):
     assert sum("channels_channel" in sql for sql in sqls) == 1, sqls
     assert "channels_channel" in sqls[0]
     if connection.vendor == "postgresql":
-        # The inbox id is drawn with the channel; both rows go in one statement.
+        # The inbox id is drawn with the channel; the inbox row, the flag and (when it flips) the
+        # task row go in one statement.
         assert len(sqls) == 2 and "nextval" in sqls[0], sqls
         assert sqls[1].startswith("WITH inbox AS (INSERT INTO"), sqls
     else:
-        assert [sql.split()[0].upper() for sql in sqls] == ["SELECT", "INSERT", "INSERT"], sqls
-    assert InboxMessage.objects.count() == OrmQ.objects.count() == 2
+        # The flag is already set by the first request: no task row (the flag's row is read as
+        # the UPDATE changed none, to tell "queued" from "missing").
+        assert [sql.split()[0].upper() for sql in sqls] == ["SELECT", "INSERT", "UPDATE", "SELECT"], sqls
+    assert InboxMessage.objects.count() == 2 and OrmQ.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -228,8 +246,8 @@ def test_a_failed_enqueue_leaves_neither_message_nor_task(client, monkeypatch):
 
     real_task_row = queue.task_row
 
-    def unstorable_task_row(message_id):
-        row = real_task_row(message_id)
+    def unstorable_task_row():
+        row = real_task_row()
         row.key = None  # NOT NULL: the task row's INSERT fails in the database, after the message's
         return row
 
@@ -248,12 +266,13 @@ def test_message_and_task_commit_or_roll_back_together():
         message = inbox_accept(channel=shop, body="{}", source=InboxSource.WEBHOOK)
         # Both rows exist inside the transaction, so the task was not deferred to on_commit.
         assert InboxMessage.objects.filter(pk=message.pk).exists()
-        assert [task["args"] for task in queued_tasks()] == [(message.pk,)]
+        assert [task["func"] for task in queued_tasks()] == ["channels.tasks.drain_inbox"]
         raise RuntimeError("request failed")
     assert_nothing_written()
+    assert not InboxDrain.objects.filter(queued_at__isnull=False).exists()  # the flag rolled back too
 
-    message = inbox_accept(channel=shop, body="{}", source=InboxSource.WEBHOOK)
-    assert [task["args"] for task in queued_tasks()] == [(message.pk,)]
+    inbox_accept(channel=shop, body="{}", source=InboxSource.WEBHOOK)
+    assert [task["func"] for task in queued_tasks()] == ["channels.tasks.drain_inbox"]
 
 
 def test_with_a_redis_broker_the_task_is_sent_after_the_commit(client, shop, settings, monkeypatch,
@@ -268,5 +287,6 @@ def test_with_a_redis_broker_the_task_is_sent_after_the_commit(client, shop, set
 
     assert response.status_code == 202 and len(callbacks) == 1
     callbacks[0]()
-    assert sent == [("channels.tasks.process_inbox_message", (response.json()["inbox_id"],))]
+    assert sent == [("channels.tasks.drain_inbox", ())]
+    assert InboxMessage.objects.filter(pk=response.json()["inbox_id"]).exists()
     assert OrmQ.objects.count() == 0
