@@ -159,3 +159,64 @@ def test_it_is_in_the_openapi_schema(erp):
     assert operation["operationId"] == "orders_intake_batch"
     assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
     assert set(operation["responses"]) >= {"200", "400", "409"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_sharing_buyers_do_not_deadlock(stocked, taobao_channel):
+    """Two batches whose buyers overlap, listed in opposite orders, both go in (customers are
+    written in phone order, so their row locks cannot cross)."""
+    import threading
+
+    from django.db import connection
+
+    from orders.models import Customer
+
+    def batch(prefix: str, phones: list[str]) -> dict:
+        orders = []
+        for i, phone in enumerate(phones):
+            body = intake_body(external_id=f"{prefix}{i}", lines=[{"sku_code": "A001", "quantity": 1, "unit_price": "1"}])
+            body["recipient"] = {**body["recipient"], "phone": phone}
+            orders.append(body)
+        return {"orders": orders}
+
+    phones = [f"1380000{n:04d}" for n in range(MAX_BATCH)]
+    bodies = [batch("P", phones), batch("Q", list(reversed(phones)))]
+    user = User.objects.create_user(username="erp-race")
+    user.user_permissions.add(Permission.objects.get(codename="add_order"))
+    key = Token.objects.create(user=user).key
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def send(i: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        try:
+            barrier.wait()
+            answers[i] = client.post(BATCH, bodies[i], format="json")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all(a.json()["created"] + a.json()["held"] == MAX_BATCH for a in answers)
+    assert Order.objects.count() == 2 * MAX_BATCH and Customer.objects.count() == MAX_BATCH
+
+
+def test_buyers_are_written_in_phone_order(db, monkeypatch):
+    """The lock order that keeps two batches from deadlocking on their shared buyers."""
+    from orders.services import customers
+
+    sent = []
+    real = customers.customers_upsert_statement
+    monkeypatch.setattr(customers, "customers_upsert_statement", lambda part: sent.append(part) or real(part))
+
+    found = customers.customers_upsert({"13900000003": "丙", "13900000001": "甲", "13900000002": "乙"})
+
+    assert [phone for part in sent for phone, _name in part] == ["13900000001", "13900000002", "13900000003"]
+    assert set(found) == {"13900000001", "13900000002", "13900000003"}
