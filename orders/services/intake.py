@@ -78,11 +78,12 @@ class PreparedIntake:
     warehouse_id: int | None = None
     #: What the auto-review and the routing read (``orders.flow_reads``).
     flow: FlowFacts | None = None
-    #: Every warehouse's code by id, read in the same round trip (the answer shows the chosen one's).
+    #: Every warehouse's code by id, read in the same round trip when asked (``with_rows``: the
+    #: caller shows the order, with its warehouse's code); None otherwise.
     warehouse_codes: dict[int, str] | None = None
 
 
-def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
+def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> PreparedIntake:
     """The first half of ``order_intake``, for a caller that runs the second half inside its own
     transaction (the inbox, which holds a lock on the platform order meanwhile): call it outside
     any transaction, then ``order_intake(prepared=...)``.
@@ -109,8 +110,9 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
         *routing_statements(),
     ]
     postgres = connection.vendor == "postgresql"
-    cursors = [connection.cursor() for _ in range(5 + len(flow_statements))]
-    lookup, numbering, catalog, sequence, warehouses, *flow = cursors
+    cursors = [connection.cursor() for _ in range(4 + with_rows + len(flow_statements))]
+    lookup, numbering, catalog, sequence, *flow = cursors
+    warehouses = flow.pop() if with_rows else None
     try:
         with batch():
             lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
@@ -122,7 +124,8 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
             catalog.execute(catalog_sql, catalog_params)
             for cursor, statement in zip(flow, flow_statements, strict=True):
                 cursor.execute(*statement)
-            warehouses.execute(f"SELECT id, code FROM {connection.ops.quote_name(Warehouse._meta.db_table)}")  # noqa: S608
+            if warehouses is not None:
+                warehouses.execute(f"SELECT id, code FROM {connection.ops.quote_name(Warehouse._meta.db_table)}")  # noqa: S608
             if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
         # PostgreSQL: the answers came back together as the pipeline ended, one round trip.
@@ -131,7 +134,7 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
             order_id = sequence.fetchone()[0]
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
-        warehouse_codes = dict(warehouses.fetchall())
+        warehouse_codes = dict(warehouses.fetchall()) if warehouses is not None else None
         config, rules, lists, refunds, routes, categories, cold = (cursor.fetchall() for cursor in flow)
         facts = FlowFacts(
             config=config_from_rows(config),
@@ -165,7 +168,7 @@ def station_warehouse(station_id: int) -> int:
 
 
 def order_intake(
-    *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None
+    *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None, with_rows: bool = False
 ) -> IntakeResult:
     """Take in one platform order, exactly once.
 
@@ -175,9 +178,10 @@ def order_intake(
     SKU, missing stock or an incomplete address still creates the order, on hold with the reason,
     with nothing reserved. The order number is drawn before the transaction opens (see
     ``orders.numbering``); the transaction locks the chosen stock rows in pk order. Give either
-    the ``draft`` or what ``order_intake_prepare`` made of it (``prepared``).
+    the ``draft`` or what ``order_intake_prepare`` made of it (``prepared``). ``with_rows``: a new
+    order comes back carrying the rows written for it (``attach_rows``), for a caller that shows it.
     """
-    prepared = prepared or order_intake_prepare(draft=draft)
+    prepared = prepared or order_intake_prepare(draft=draft, with_rows=with_rows)
     draft = prepared.draft
     taken, number = prepared.taken, prepared.number
     if taken is not None and draft.external_id in taken.orders:
@@ -200,7 +204,7 @@ def order_intake(
             raise
         return IntakeResult(order=existing, created=False)
     final = after_intake(order, prepared.flow.config)
-    return IntakeResult(order=final, created=True, with_rows=final is order)
+    return IntakeResult(order=final, created=True, with_rows=final is order and prepared.warehouse_codes is not None)
 
 
 def after_intake(order: Order, config: FlowConfig) -> Order:
@@ -255,8 +259,11 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
     insert([source])
     insert(lines)
     insert(events)
-    codes = prepared.warehouse_codes or {}
-    attach_rows(order, source=source, lines=lines, events=events, channel_code=draft.channel, warehouse_codes=codes)
+    if prepared.warehouse_codes is not None:
+        attach_rows(
+            order, source=source, lines=lines, events=events, channel_code=draft.channel,
+            warehouse_codes=prepared.warehouse_codes,
+        )
     return order
 
 
