@@ -563,7 +563,9 @@ def test_the_openapi_schema_is_served_and_generates_without_warnings(db, client,
 
     assert response.status_code == 200
     schema = response.json()
-    assert set(schema["paths"]) == {"/api/v1/orders", "/api/v1/orders/{number}", "/api/v1/stock"}
+    assert set(schema["paths"]) == {
+        "/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/{number}", "/api/v1/stock"
+    }
     intake = schema["paths"]["/api/v1/orders"]["post"]
     assert intake["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/OrderIntakeInput"
