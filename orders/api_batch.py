@@ -201,7 +201,15 @@ def _draft(item, i: int, answers: list):
 
 
 def _invalid(i: int, external_id, code: str, errors: dict) -> dict:
+    """An order's refusal; what it echoes of the input has any NUL character shown as U+FFFD (the
+    answer is stored for replays, and PostgreSQL stores no NUL in text or JSON)."""
     return {
-        "index": i, "external_id": external_id, "result": INVALID, "number": None, "status": None,
-        "hold_reason": None, "code": code, "message": _("订单数据有误，未写入该订单"), "errors": errors,
+        "index": i, "external_id": _shown(external_id) if external_id is not None else None, "result": INVALID,
+        "number": None, "status": None, "hold_reason": None, "code": code,
+        "message": _("订单数据有误，未写入该订单"),
+        "errors": {_shown(path): [_shown(str(m)) for m in messages] for path, messages in errors.items()},
     }
+
+
+def _shown(text: str) -> str:
+    return text.replace("\x00", "\ufffd")

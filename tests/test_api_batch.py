@@ -1,6 +1,8 @@
 """``POST /api/v1/orders/batch``: each order answered on its own; a malformed or oversized body
 changes nothing; the same Idempotency-Key replays the same answer."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.authtoken.models import Token
@@ -220,3 +222,16 @@ def test_buyers_are_written_in_phone_order(db, monkeypatch):
 
     assert [phone for part in sent for phone, _name in part] == ["13900000001", "13900000002", "13900000003"]
     assert set(found) == {"13900000001", "13900000002", "13900000003"}
+
+
+def test_a_nul_character_in_an_invalid_order_is_answered_and_stored_without_it(erp, stocked, taobao_channel):
+    bad = intake_body(external_id="N\x00UL", priority="\x009")
+    raw = json.dumps({"orders": [bad]})  # the NUL travels as the JSON escape \u0000
+    first = erp.generic("POST", BATCH, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="nul-1")
+    again = erp.generic("POST", BATCH, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="nul-1")
+
+    assert first.status_code == 200, first.content
+    result = first.json()["results"][0]
+    assert result["result"] == "invalid" and result["external_id"] == "N\ufffdUL"
+    assert "\\u0000" not in first.content.decode() and "\x00" not in first.content.decode()
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
