@@ -173,7 +173,8 @@ API_PATH_PREFIX = "/api/"
 # migration oms/0005 creates. Everything else caches per process, as before.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "oms_shared_cache"},
+    # Django's database cache with a one-statement ``set`` (core/shared_cache.py).
+    "shared": {"BACKEND": "core.shared_cache.SharedDatabaseCache", "LOCATION": "oms_shared_cache"},
 }
 
 # API rate limits (see core/api_throttles.py): requests per token, requests without credentials
@@ -183,6 +184,11 @@ API_THROTTLE_RATES = {
     "anonymous": env_str("API_RATE_ANONYMOUS", "60/min"),
     "failed_token": env_str("API_RATE_FAILED_TOKENS", "20/min"),
 }
+
+# How long each web process keeps an API token and its user's permissions after reading them
+# (seconds): a revoked token, a deactivated user or a withdrawn permission stops working within
+# this time; 0 reads them on every request (docs/SECURITY.md).
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

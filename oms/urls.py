@@ -6,10 +6,12 @@ from channels.groupbuy.urls import household_patterns
 from inventory.api import StockLevelApi
 from oms import views
 from orders.api import OrderDetailApi, OrderListCreateApi
+from orders.api_batch import OrderBatchApi
 from orders.dashboard_views import kpi_export
 
 api_v1 = [
     path("api/v1/orders", OrderListCreateApi.as_view(), name="api-orders"),
+    path("api/v1/orders/batch", OrderBatchApi.as_view(), name="api-orders-batch"),
     path("api/v1/orders/<str:number>", OrderDetailApi.as_view(), name="api-order-detail"),
     path("api/v1/stock", StockLevelApi.as_view(), name="api-stock"),
 ]

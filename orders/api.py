@@ -148,10 +148,12 @@ class OrderListCreateApi(ApiView):
         serializer = OrderIntakeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            result = order_intake(draft=serializer.to_draft(), actor=request.user)
+            result = order_intake(draft=serializer.to_draft(), actor=request.user, with_rows=True)
         except DraftInvalid as exc:
             raise ApiError(_("订单数据有误，未写入任何数据"), code=exc.code, errors=exc.errors) from exc
-        order = order_get(pk=result.order.pk)
+        # A new order is answered from the rows intake wrote; an earlier one (or one that 自动合单 or a
+        # split changed right after) is read back.
+        order = result.order if result.with_rows else order_get(pk=result.order.pk)
         context = _output_context(request, duplicate=not result.created)
         return Response(OrderIntakeOutput(order, context=context).data, status=201 if result.created else 200)
 

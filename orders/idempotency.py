@@ -1,7 +1,9 @@
 """``Idempotency-Key`` for API POSTs: a retried request gets the first answer again.
 
 The first request with a key claims it by inserting an ``IdempotencyRecord`` (unique per user and
-key) before doing any work, then stores its answer there. A later request with the same key:
+key; ``INSERT … ON CONFLICT DO NOTHING RETURNING``, one statement whether it wins or not) before
+doing any work, then stores its answer there (one ``UPDATE``): two statements on the way of a new
+request, beside the work's own transaction. A later request with the same key:
 
 * and the same body (same method, path and JSON, key order and spacing aside) gets the stored
   status and body again, with the header ``Idempotent-Replayed: true``, and nothing runs twice;
@@ -10,7 +12,8 @@ key) before doing any work, then stores its answer there. A later request with t
 
 Only successful (2xx) answers are stored. A refused request (400, 409, 5xx) releases its claim,
 so the client can fix the body or wait and retry with the same key. Two concurrent requests with
-one key race on the unique constraint; the loser re-reads the winner's record. A claim left by a
+one key race on the unique constraint; the loser's insert does nothing and it reads the winner's
+record. A claim left by a
 process that died mid-request is taken over after ``CLAIM_TIMEOUT``. Records are purged with
 ``manage.py purge_idempotency_keys`` (``idempotency_purge``).
 """
@@ -20,7 +23,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
@@ -60,40 +63,67 @@ def idempotent_response(request: Request, handler: Callable[[], Response]) -> Re
     try:
         response = handler()
     except BaseException:
-        record.delete()
+        _release(record.pk)
         raise
     if 200 <= response.status_code < 300:
-        body = json.loads(JSONRenderer().render(response.data))
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            response_status=response.status_code, response_body=body
-        )
+        _store(record.pk, response)
     else:
-        record.delete()
+        _release(record.pk)
     return response
+
+
+def _table() -> str:
+    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
 
 
 def _find(*, user, key: str) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(user=user, key=key).first()
 
 
+def _insert(*, user, key: str, fingerprint: str) -> int | None:
+    """Claim the key in one statement: the new record's id, or None if the key is already taken."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table()} (user_id, key, request_hash, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [user.pk, key, fingerprint, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
     """The record for this key and whether this request now owns it (and must do the work)."""
     for _attempt in range(3):
+        pk = _insert(user=user, key=key, fingerprint=fingerprint)
+        if pk is not None:
+            return IdempotencyRecord(pk=pk, user=user, key=key, request_hash=fingerprint), True
         record = _find(user=user, key=key)
         if record is None:
-            try:
-                with transaction.atomic():
-                    return IdempotencyRecord.objects.create(
-                        user=user, key=key, request_hash=fingerprint
-                    ), True
-            except IntegrityError:
-                continue  # a concurrent request with this key claimed it first: re-read theirs
+            continue  # released by its request (refused) between our insert and this read: claim again
         if record.response_status is None and record.created_at < timezone.now() - CLAIM_TIMEOUT:
             # Abandoned by a process that died mid-request; remove it only if still abandoned.
             IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
             continue
         return record, False
     raise _in_progress()
+
+
+def _store(pk: int, response: Response) -> None:
+    """The answer kept for replays, in one ``UPDATE`` (the body as the JSON the client got)."""
+    body = JSONRenderer().render(response.data).decode()
+    value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET response_status = %s, response_body = {value} WHERE id = %s",  # noqa: S608
+            [response.status_code, body, pk],
+        )
+
+
+def _release(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table()} WHERE id = %s", [pk])  # noqa: S608
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -314,3 +314,15 @@ def untaken_condition(channel: str, external_id: str) -> tuple[str, list]:
     sql, params = taken_statement(channel, [external_id])
     # The lookup's own SQL (parameters only) is interpolated.
     return f"EXISTS (SELECT 1 FROM ({sql}) d WHERE d.active AND d.order_id IS NULL)", params  # noqa: S608
+
+
+def active_channel_codes(codes) -> set[str]:
+    """Which of these channel codes name an active channel."""
+    return set(channel_model().objects.filter(code__in=set(codes), active=True).values_list("code", flat=True))
+
+
+def order_statuses(*, ids) -> dict[int, tuple[str, str, str]]:
+    """Each order's (number, status, hold reason) by id, in one query."""
+    return {pk: (number, status, hold) for pk, number, status, hold in Order.objects.filter(pk__in=set(ids)).values_list(
+        "id", "number", "status", "hold_reason"
+    )}

@@ -60,3 +60,18 @@ def pytest_terminal_summary(terminalreporter, config):
             "NOTE: PostgreSQL-only concurrency tests were skipped on SQLite; "
             "run `DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms make test` for them."
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with no API token kept from an earlier test and the shared cache's cull
+    counter at zero, so that query counts do not depend on the tests that ran before."""
+    import itertools
+
+    import core.api_throttles
+    import core.shared_cache
+
+    core.api_throttles.token_cache_clear()
+    core.shared_cache.sets_made = itertools.count(1)
+    yield
+    core.api_throttles.token_cache_clear()

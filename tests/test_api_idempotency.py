@@ -260,3 +260,16 @@ def test_concurrent_requests_with_one_key_take_the_order_in_once(stocked, taobao
     assert Order.objects.count() == 1
     assert IdempotencyRecord.objects.get().response_status == 201
     assert post(clients[0], body()).json() == winners[0].json()
+
+
+def test_a_new_key_costs_two_statements(erp, stocked, taobao_channel):
+    from django.test.utils import CaptureQueriesContext
+
+    post(erp, body("TB-0"), key="warm")  # the token and its permissions are kept from here on
+    with CaptureQueriesContext(connection) as queries:
+        response = post(erp, body("TB-1"), key="fresh")
+
+    assert response.status_code == 201
+    keyed = [q["sql"] for q in queries if IdempotencyRecord._meta.db_table in q["sql"]]
+    assert len(keyed) == 2
+    assert "ON CONFLICT" in keyed[0] and "RETURNING" in keyed[0] and keyed[1].startswith("UPDATE")

@@ -44,10 +44,11 @@ def customers_upsert_statement(buyers: list[tuple[str, str]]) -> tuple[str, list
 
 def customers_upsert(buyers: dict[str, str]) -> dict[str, int]:
     """phone -> customer id for ``buyers`` (phone -> name, phones from ``customer_phone``), creating
-    the new ones, in slices under the database's parameter limit."""
+    the new ones, in slices under the database's parameter limit. The rows are written in phone
+    order, so that two batches sharing buyers lock them in the same order and cannot deadlock."""
     found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for part in slices(list(buyers.items()), params_each=3):
+        for part in slices(sorted(buyers.items()), params_each=3):
             cursor.execute(*customers_upsert_statement(part))
             found.update((phone, pk) for pk, phone in cursor.fetchall())
     return found

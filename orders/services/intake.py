@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.sql import atomic_batch, batch, insert
+from inventory.models import Warehouse
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
 from orders.flow_reads import (
@@ -24,7 +25,7 @@ from orders.flow_reads import (
     rules_from_rows,
     rules_statement,
 )
-from orders.models import DeliveryStation, Order, OrderEvent, OrderLine, OrderSource
+from orders.models import DeliveryStation, Order, OrderEvent, OrderLine, OrderSource, channel_model
 from orders.numbering import format_number, next_order_number, number_statement
 from orders.privacy import classify_contact
 from orders.review import Decision, OrderFacts, review_decide
@@ -41,6 +42,9 @@ class IntakeResult:
     order: Order
     #: False when this platform order was already taken in: ``order`` is the existing one, unchanged.
     created: bool
+    #: True when ``order`` carries the rows intake wrote (lines, sources, events, its channel's and
+    #: warehouse's codes) so that a caller can show it without reading it back (``attach_rows``).
+    with_rows: bool = False
 
 
 def _existing(draft: OrderDraft, order_id: int | None = None) -> Order | None:
@@ -74,9 +78,12 @@ class PreparedIntake:
     warehouse_id: int | None = None
     #: What the auto-review and the routing read (``orders.flow_reads``).
     flow: FlowFacts | None = None
+    #: Every warehouse's code by id, read in the same round trip when asked (``with_rows``: the
+    #: caller shows the order, with its warehouse's code); None otherwise.
+    warehouse_codes: dict[int, str] | None = None
 
 
-def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
+def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> PreparedIntake:
     """The first half of ``order_intake``, for a caller that runs the second half inside its own
     transaction (the inbox, which holds a lock on the platform order meanwhile): call it outside
     any transaction, then ``order_intake(prepared=...)``.
@@ -103,8 +110,9 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
         *routing_statements(),
     ]
     postgres = connection.vendor == "postgresql"
-    cursors = [connection.cursor() for _ in range(4 + len(flow_statements))]
+    cursors = [connection.cursor() for _ in range(4 + with_rows + len(flow_statements))]
     lookup, numbering, catalog, sequence, *flow = cursors
+    warehouses = flow.pop() if with_rows else None
     try:
         with batch():
             lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
@@ -116,6 +124,8 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
             catalog.execute(catalog_sql, catalog_params)
             for cursor, statement in zip(flow, flow_statements, strict=True):
                 cursor.execute(*statement)
+            if warehouses is not None:
+                warehouses.execute(f"SELECT id, code FROM {connection.ops.quote_name(Warehouse._meta.db_table)}")  # noqa: S608
             if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
         # PostgreSQL: the answers came back together as the pipeline ended, one round trip.
@@ -124,6 +134,7 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
             order_id = sequence.fetchone()[0]
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
+        warehouse_codes = dict(warehouses.fetchall()) if warehouses is not None else None
         config, rules, lists, refunds, routes, categories, cold = (cursor.fetchall() for cursor in flow)
         facts = FlowFacts(
             config=config_from_rows(config),
@@ -144,6 +155,7 @@ def order_intake_prepare(*, draft: OrderDraft) -> PreparedIntake:
         order_id=order_id if postgres else None,
         warehouse_id=warehouse_id,
         flow=facts,
+        warehouse_codes=warehouse_codes,
     )
 
 
@@ -156,7 +168,7 @@ def station_warehouse(station_id: int) -> int:
 
 
 def order_intake(
-    *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None
+    *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None, with_rows: bool = False
 ) -> IntakeResult:
     """Take in one platform order, exactly once.
 
@@ -166,9 +178,10 @@ def order_intake(
     SKU, missing stock or an incomplete address still creates the order, on hold with the reason,
     with nothing reserved. The order number is drawn before the transaction opens (see
     ``orders.numbering``); the transaction locks the chosen stock rows in pk order. Give either
-    the ``draft`` or what ``order_intake_prepare`` made of it (``prepared``).
+    the ``draft`` or what ``order_intake_prepare`` made of it (``prepared``). ``with_rows``: a new
+    order comes back carrying the rows written for it (``attach_rows``), for a caller that shows it.
     """
-    prepared = prepared or order_intake_prepare(draft=draft)
+    prepared = prepared or order_intake_prepare(draft=draft, with_rows=with_rows)
     draft = prepared.draft
     taken, number = prepared.taken, prepared.number
     if taken is not None and draft.external_id in taken.orders:
@@ -190,7 +203,8 @@ def order_intake(
         if existing is None:
             raise
         return IntakeResult(order=existing, created=False)
-    return IntakeResult(order=after_intake(order, prepared.flow.config), created=True)
+    final = after_intake(order, prepared.flow.config)
+    return IntakeResult(order=final, created=True, with_rows=final is order and prepared.warehouse_codes is not None)
 
 
 def after_intake(order: Order, config: FlowConfig) -> Order:
@@ -245,7 +259,46 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
     insert([source])
     insert(lines)
     insert(events)
+    if prepared.warehouse_codes is not None:
+        attach_rows(
+            order, source=source, lines=lines, events=events, channel_code=draft.channel,
+            warehouse_codes=prepared.warehouse_codes,
+        )
     return order
+
+
+def attach_rows(
+    order: Order,
+    *,
+    source: OrderSource,
+    lines: list[OrderLine],
+    events: list[OrderEvent],
+    channel_code: str,
+    warehouse_codes: dict[int, str],
+) -> None:
+    """Hang the rows just written for a new ``order`` on it, as ``orders.selectors.order_get`` would
+    have read them back (its channel and warehouses as instances that know their id and code; any
+    other field of those is read when first asked for)."""
+    channel = channel_model().from_db(connection.alias, ["id", "code"], [order.channel_id, channel_code])
+    warehouses = {
+        pk: Warehouse.from_db(connection.alias, ["id", "code"], [pk, warehouse_codes[pk]])
+        for pk in {order.warehouse_id, *(line.warehouse_id for line in lines)} - {None}
+        if pk in warehouse_codes
+    }
+    order.channel = channel
+    if order.warehouse_id in warehouses:
+        order.warehouse = warehouses[order.warehouse_id]
+    for line in lines:
+        if line.warehouse_id in warehouses:
+            line.warehouse = warehouses[line.warehouse_id]
+    source.channel = channel
+    cache = {}
+    for name, rows in (("lines", lines), ("sources", [source]), ("events", events)):
+        # What ``prefetch_related`` leaves: the relation's queryset with its rows already read.
+        queryset = getattr(order, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
+    order._prefetched_objects_cache = cache
 
 
 def new_order(

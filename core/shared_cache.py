@@ -1,0 +1,53 @@
+"""The ``shared`` cache (``settings.CACHES``): Django's database cache, with ``set`` in one statement.
+
+Django's ``DatabaseCache.set`` counts the table (to decide whether to cull), then reads the key and
+updates or inserts it in a transaction: five statements for each API request's rate-limit count.
+Here ``set`` is one ``INSERT … ON CONFLICT (cache_key) DO UPDATE`` (PostgreSQL and SQLite both
+have it) that stores the same value and expiry in the same format (so ``get`` and the rest are
+Django's), and the table is counted and culled on one ``set`` in ``CULL_EVERY`` per process
+instead of on every one. ``add`` and ``touch`` keep Django's behaviour.
+"""
+
+import base64
+import pickle
+from datetime import UTC, datetime
+from itertools import count
+
+from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
+from django.utils.timezone import now as tz_now
+
+CULL_EVERY = 100
+#: Sets made in this process (every thread's cache object counts here).
+sets_made = count(1)
+
+
+class SharedDatabaseCache(DatabaseCache):
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote_name = connection.ops.quote_name
+        table = quote_name(self._table)
+        if timeout is None:
+            expires = datetime.max
+        else:
+            expires = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
+        expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        key_column, value_column, expires_column = (quote_name(c) for c in ("cache_key", "value", "expires"))
+        with connection.cursor() as cursor:
+            if next(sets_made) % CULL_EVERY == 0:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+                entries = cursor.fetchone()[0]
+                if entries > self._max_entries:
+                    self._cull(db, cursor, tz_now().replace(microsecond=0), entries)
+            cursor.execute(
+                f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) VALUES (%s, %s, %s) "  # noqa: S608
+                f"ON CONFLICT ({key_column}) DO UPDATE SET {value_column} = EXCLUDED.{value_column}, "
+                f"{expires_column} = EXCLUDED.{expires_column}",
+                [key, encoded, expires],
+            )
