@@ -8,6 +8,7 @@ from django.db import transaction
 from channels.models import Channel
 from channels.services.inbox import inbox_process
 from channels.services.polling import poll_channel as _poll_channel
+from channels.services.retention import inbox_purge_processed
 from channels.services.sweep import inbox_requeue_stale
 from channels.services.unpaid import cancel_unpaid_orders
 from channels.services.writeback import outbound_push_due, shipments_collect
@@ -81,3 +82,8 @@ def close_campaigns() -> str:
     result = campaigns_close_due()
     release = result.release
     return f"closed={','.join(result.closed) or '-'} approved={release.approved} finished={release.finished}"
+
+
+def purge_inbox() -> int:
+    """Delete processed inbox messages past their retention (one bounded run)."""
+    return inbox_purge_processed()
