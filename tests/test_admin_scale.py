@@ -148,7 +148,8 @@ def page_query(client, url, params, table) -> str:
         ({"o": "6"}, "order_warehouse_idx"),
         ({"o": "-6"}, "order_warehouse_idx"),
         ({"hold": "out_of_stock"}, "order_held_idx"),
-        ({"exception": "yes"}, "order_exception_idx"),
+        # Few orders have one: the partial index, or the newest orders filtered, never a sort.
+        ({"exception": "yes"}, ("order_exception_idx", "orders_order_pkey")),
         ({"exception": "short_pick"}, "order_exception_idx"),
     ],
 )
@@ -158,15 +159,19 @@ def test_each_sort_and_filter_is_read_from_an_index_without_sorting(ops_client, 
 
     explained = plan(sql, ())
 
-    assert index in explained, explained
-    if "o" in params or not params:
+    assert any(name in explained for name in ((index,) if isinstance(index, str) else index)), explained
+    if "o" in params or not params or params.get("exception") == "yes":
         assert "Sort" not in explained, explained
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("params", "index"),
-    [({}, "movement_at_idx"), ({"reason__exact": "reserve"}, "movement_reason_at_idx"), ({"o": "1"}, "movement_at_idx")],
+    [
+        ({}, "movement_at_idx"),
+        ({"reason__exact": "reserve"}, "movement_reason_at_idx"),
+        ({"o": "0"}, "movement_at_idx"),  # 时间, oldest first (no action checkbox: the ledger is read-only)
+    ],
 )
 def test_the_ledger_pages_are_read_from_an_index(ops_client, place, params, index):
     place()
