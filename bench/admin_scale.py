@@ -186,19 +186,19 @@ def pages(db) -> list[tuple[str, str, str]]:
          f"{o} WHERE o.status = 'completed' ORDER BY o.id DESC LIMIT 50 OFFSET OFFSET"),
         ("order page", f"/admin/orders/order/{last_order // 2}/change/",
          f"SELECT * FROM orders_orderevent WHERE order_id = {last_order // 2} ORDER BY at, id"),
-        ("stock ledger", "/admin/inventory/stockmovement/", f"{m} ORDER BY m.at DESC, m.id DESC LIMIT 100"),
+        ("stock ledger", "/admin/inventory/stockmovement/", f"{m} ORDER BY m.at DESC, m.id DESC LIMIT 50"),
         ("stock ledger by reason", "/admin/inventory/stockmovement/?reason__exact=reserve",
-         f"{m} WHERE m.reason = 'reserve' ORDER BY m.at DESC, m.id DESC LIMIT 100"),
+         f"{m} WHERE m.reason = 'reserve' ORDER BY m.at DESC, m.id DESC LIMIT 50"),
         ("stock ledger by rare reason", "/admin/inventory/stockmovement/?reason__exact=adjust",
-         f"{m} WHERE m.reason = 'adjust' ORDER BY m.at DESC, m.id DESC LIMIT 100"),
+         f"{m} WHERE m.reason = 'adjust' ORDER BY m.at DESC, m.id DESC LIMIT 50"),
         ("stock ledger by warehouse", f"/admin/inventory/stockmovement/?stock_level__warehouse__id__exact={w1}",
-         f"{m} WHERE m.stock_level_id IN ({lv}) ORDER BY m.at DESC, m.id DESC LIMIT 100"),
+         f"{m} WHERE m.stock_level_id IN ({lv}) ORDER BY m.at DESC, m.id DESC LIMIT 50"),
         ("stock ledger by reference", f"/admin/inventory/stockmovement/?q={reference}",
-         f"{m} WHERE m.reference = '{reference}' ORDER BY m.at DESC, m.id DESC LIMIT 100"),
+         f"{m} WHERE m.reference = '{reference}' ORDER BY m.at DESC, m.id DESC LIMIT 50"),
         ("stock ledger last page", "/admin/inventory/stockmovement/?p=LAST",
-         f"{m} ORDER BY m.at DESC, m.id DESC LIMIT 100 OFFSET OFFSET"),
+         f"{m} ORDER BY m.at DESC, m.id DESC LIMIT 50 OFFSET OFFSET"),
         ("stock ledger by reason, last page", "/admin/inventory/stockmovement/?reason__exact=reserve&p=LAST",
-         f"{m} WHERE m.reason = 'reserve' ORDER BY m.at DESC, m.id DESC LIMIT 100 OFFSET OFFSET"),
+         f"{m} WHERE m.reason = 'reserve' ORDER BY m.at DESC, m.id DESC LIMIT 50 OFFSET OFFSET"),
         ("inbox", "/admin/channels/inboxmessage/", f"{i} ORDER BY i.id DESC LIMIT 50"),
         ("inbox failed", "/admin/channels/inboxmessage/?status__exact=failed",
          f"{i} WHERE i.status = 'failed' ORDER BY i.id DESC LIMIT 50"),
@@ -278,7 +278,7 @@ def measure(args) -> int:
         browser = api if url.startswith("/api/") else client
         if "p=LAST" in url:
             page = last_page(client, url.replace("p=LAST", "p=1").replace("?p=1", "").replace("&p=1", ""))
-            per_page = 100 if "stockmovement" in url else 50
+            per_page = 50
             url = url.replace("p=LAST", f"p={page}")
             raw = raw.replace("OFFSET OFFSET", f"OFFSET {(page - 1) * per_page}")
         if "cursor=NEXT" in url:
