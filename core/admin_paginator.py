@@ -11,9 +11,9 @@
   "invalid page" message, as Django does for any page that does not exist.
 * The order: Django makes an admin sort total by adding ``-pk`` (or the admin's default ``-id``)
   after the chosen column, so that "oldest first" is ``ORDER BY placed_at ASC, id DESC``, which no
-  index can serve. Here the primary
-  key follows the direction of the first column (``placed_at ASC, id ASC``), so an index on
-  ``(column, id)`` serves both directions of every sortable column.
+  index can serve. Here the primary key follows the direction of the first column
+  (``placed_at ASC, id ASC``), so an index on ``(column, id)`` serves both directions of every
+  sortable column.
 """
 
 from django.contrib import admin
@@ -96,11 +96,12 @@ class EstimatedCountPaginator(Paginator):
     @property
     def count_label(self) -> str:
         """What the list says it holds: "约 1,000,000", "10,000+" or the exact number."""
+        total = self.total  # first: it decides ``estimated``
         if self.estimated:
-            return _("约 %(count)s") % {"count": number_format(self.total, force_grouping=True)}
+            return _("约 %(count)s") % {"count": number_format(total, force_grouping=True)}
         if self.capped:
             return f"{number_format(self.cap, force_grouping=True)}+"
-        return number_format(self.total, force_grouping=True)
+        return number_format(total, force_grouping=True)
 
     @property
     def cap_note(self) -> str:

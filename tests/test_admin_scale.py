@@ -181,3 +181,15 @@ def test_the_ledger_pages_are_read_from_an_index(ops_client, place, params, inde
     explained = plan(sql, ())
 
     assert index in explained and "Sort" not in explained, explained
+
+
+@pytest.mark.postgres
+def test_a_whole_table_is_shown_as_an_estimate(ops_client, place, monkeypatch):
+    for _ in range(3):
+        place()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1)
+
+    assert EstimatedCountPaginator(Order.objects.all(), 50).count_label == "约 3"
+    assert "约 3 订单" in ops_client.get(ORDERS).content.decode()
