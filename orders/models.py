@@ -113,6 +113,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     placed_at = models.DateTimeField(_("下单时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)
     promised_ship_at = models.DateTimeField(_("承诺发货时间"), null=True, blank=True)
+    #: Not indexed on its own: ``order_warehouse_idx`` (warehouse, id) serves every look-up by it.
     warehouse = models.ForeignKey(
         "inventory.Warehouse",
         on_delete=models.PROTECT,
@@ -120,6 +121,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("发货仓"),
+        db_index=False,
     )
     #: Group-buy orders: the pickup point the goods go to (its address is the recipient address).
     station = models.ForeignKey(

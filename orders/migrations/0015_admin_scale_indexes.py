@@ -1,8 +1,10 @@
 """Indexes for what ops can click in the order list at millions of orders (issue 15): the sortable
 columns (下单时间, amount, warehouse) each with the id after it, the held orders by reason, the
 orders with an exception. Built with CREATE INDEX CONCURRENTLY on PostgreSQL (orders keep coming
-in while they build), hence not atomic; the single-column indexes they replace go last."""
+in while they build), hence not atomic; the single-column indexes they replace (下单时间, 异常,
+the warehouse's foreign key) go last."""
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 from core.migration_ops import AddIndexConcurrently
@@ -45,5 +47,18 @@ class Migration(migrations.Migration):
             model_name='order',
             name='placed_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='下单时间'),
+        ),
+        migrations.AlterField(
+            model_name="order",
+            name="warehouse",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="inventory.warehouse",
+                verbose_name="发货仓",
+            ),
         ),
     ]
