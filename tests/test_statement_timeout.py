@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.utils import translation
 
 from core import middleware
 from orders.models import Order
@@ -32,9 +33,11 @@ def sleeping_list(**filters):
 @pytest.fixture(autouse=True)
 def no_limit_after_the_test():
     """The test process is both the web process and the one that flushes the database after a
-    transactional test: lift the web limit before the flush."""
+    transactional test: lift the web limit before the flush (and leave the language as found)."""
     yield
-    if connection.vendor == "postgresql":
+    translation.deactivate()  # the English requests below leave English active in this thread
+    # Inside a test's transaction the limit was SET LOCAL and goes with the rollback.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")
         middleware._applied.clear()
@@ -77,7 +80,7 @@ def test_the_page_is_in_english_for_an_english_user(ops_client, settings, monkey
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db  # inside the test's transaction: the limit is set for it alone (SET LOCAL)
 def test_the_api_answers_its_json_error(api_client, settings, monkeypatch):
     settings.WEB_STATEMENT_TIMEOUT_MS = 200
     monkeypatch.setattr("orders.api.order_list", sleeping_list)
