@@ -9,7 +9,7 @@ SIM_PORT ?= 8765
 SIM_URL := http://127.0.0.1:$(SIM_PORT)
 DEMO_LIVE ?= 1
 
-.PHONY: setup run test lint bench-intake bench-sla bench-hot-sku bench-import bench-webhooks bench-waves bench-scan bench-cutoff bench-dashboard bench-http messages clean
+.PHONY: setup run test lint bench-intake bench-sla bench-hot-sku bench-import bench-webhooks bench-waves bench-scan bench-cutoff bench-dashboard bench-http bench-admin messages clean
 
 $(STAMP): requirements.lock
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -89,6 +89,9 @@ bench-dashboard: setup
 
 bench-http: setup
 	$(BIN)/python bench/http_intake.py
+
+bench-admin: setup
+	$(BIN)/python bench/admin_scale.py
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench

@@ -9,6 +9,7 @@ from channels.models import Channel
 from channels.services.drain import inbox_drain
 from channels.services.inbox import inbox_process
 from channels.services.polling import poll_channel as _poll_channel
+from channels.services.retention import inbox_purge_processed
 from channels.services.unpaid import cancel_unpaid_orders
 from channels.services.writeback import outbound_push_due, shipments_collect
 
@@ -84,3 +85,8 @@ def close_campaigns() -> str:
     result = campaigns_close_due()
     release = result.release
     return f"closed={','.join(result.closed) or '-'} approved={release.approved} finished={release.finished}"
+
+
+def purge_inbox() -> int:
+    """Delete processed inbox messages past their retention (one bounded run)."""
+    return inbox_purge_processed()

@@ -1,6 +1,6 @@
 """Admin pieces shared by the apps' admins."""
 
-from django.contrib.admin.views.main import ChangeList
+from core.admin_paginator import IndexedOrderingChangeList
 
 
 class ReadOnlyAdminMixin:
@@ -67,7 +67,7 @@ class _DeclaredParams:
         )
 
 
-class DeclaredFiltersChangeList(ChangeList):
+class DeclaredFiltersChangeList(IndexedOrderingChangeList):
     """Drops every filter parameter that no declared filter reads (see ``DeclaredFiltersOnlyMixin``)."""
 
     def __init__(self, request, *args, **kwargs):

@@ -29,6 +29,11 @@ SCHEDULES = (
     Declared("oms.notify_buyers", "orders.tasks.notify_buyers"),
     Declared("oms.refresh_dashboard", "orders.tasks.refresh_dashboard", minutes=5),
     Declared("oms.sla_sweep", "orders.tasks.sla_sweep"),
+    # Retention (docs/CONFIGURATION.md): processed inbox messages past INBOX_RETENTION_DAYS are
+    # deleted, events of orders finished EVENT_ARCHIVE_DAYS ago move to the archive; each run is
+    # bounded (about 50 s) and the next goes on.
+    Declared("oms.purge_inbox", "channels.tasks.purge_inbox", minutes=60),
+    Declared("oms.archive_events", "orders.tasks.archive_events", minutes=60),
 )
 
 

@@ -51,6 +51,9 @@ MIDDLEWARE = [
     "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oms.middleware.ChineseFirstLocaleMiddleware",
+    # On PostgreSQL a web request's statements are cancelled after WEB_STATEMENT_TIMEOUT_MS, with a
+    # 503 in the user's language (core/middleware.py); the worker and commands have no limit.
+    "core.middleware.StatementTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -262,6 +265,18 @@ NOTIFY_SENDERS = {
     "sms": env_str("NOTIFY_SMS_SENDER", "orders.senders.LogSmsSender"),
     "email": env_str("NOTIFY_EMAIL_SENDER", "orders.senders.DjangoEmailSender"),
 }
+
+# Scale (docs/CONFIGURATION.md, "A shop with 10 million orders"). A web request's statements are
+# cancelled after this many milliseconds on PostgreSQL (0: no limit); the worker has no limit.
+WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 30_000)
+# Processed inbox messages are deleted this many days after processing (0: kept for ever), in
+# batches of INBOX_RETENTION_BATCH, by the daily schedule; pending, failed and ignored ones stay.
+INBOX_RETENTION_DAYS = env_int("INBOX_RETENTION_DAYS", 90)
+INBOX_RETENTION_BATCH = env_int("INBOX_RETENTION_BATCH", 1000)
+# Events of orders finished (completed, cancelled, merged) this many days ago move to the event
+# archive (0: never), in batches of EVENT_ARCHIVE_BATCH orders, by the daily schedule.
+EVENT_ARCHIVE_DAYS = env_int("EVENT_ARCHIVE_DAYS", 180)
+EVENT_ARCHIVE_BATCH = env_int("EVENT_ARCHIVE_BATCH", 500)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """django-q2 task entry points for the orders app (thin: they call the services). Every task is
 idempotent; the schedules that run them are declared in ``oms/schedules.py``."""
 
+from orders.services.archive import order_events_archive
 from orders.services.restock import restock_rerun as _restock_rerun
 from orders.services.sla import sla_sweep as _sla_sweep
 
@@ -37,3 +38,9 @@ def refresh_dashboard() -> str:
     from orders.services.rollups import dashboard_tick
 
     return dashboard_tick()
+
+
+def archive_events() -> str:
+    """Events of long-finished orders to the archive (one bounded run)."""
+    run = order_events_archive()
+    return f"orders={run.orders} events={run.events} done={run.done}"

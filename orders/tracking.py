@@ -151,7 +151,8 @@ def notice_for(order: Order) -> str:
 
 
 def public_order(order: Order) -> PublicOrder:
-    events = list(order.events.order_by("id"))
+    # A long-finished order's log may be in the archive (``orders.services.archive``): ids keep the order.
+    events = [*order.archived_events.order_by("id"), *order.events.order_by("id")]
     return PublicOrder(
         order=order,
         number=order.number,

@@ -20,6 +20,8 @@ RAW_WRITES = {
     "hot_sku.py": ["inventory_stockmovement"],
     "scan_raw.py": ["warehouse_scanrecord"],
     "waves.py": ["warehouse_wave", "warehouse_waveorder", "warehouse_pickline"],
+    "admin_scale.py": ["orders_customer", "orders_order", "orders_orderline", "orders_ordersource",
+                       "orders_orderevent", "inventory_stockmovement", "channels_inboxmessage"],
     "cutoff.py": ["channels_cutoffbatch", "channels_stationline", "channels_cutoffdemand", "channels_purchaseline"],
 }
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from channels.models import InboxMessage, InboxStatus
 from channels.services.inbox import REPLAYABLE, InboxReplayRefused, inbox_replay
 from core.admin_mixins import DeclaredFiltersOnlyMixin
-from core.admin_paginator import EstimatedCountPaginator
+from core.admin_paginator import LargeListMixin
 from core.masking import mask_phones_in_text
 from orders.admin.display import can_view_pii, local_time
 
@@ -40,7 +40,7 @@ def pretty_body(body: str) -> str:
 
 
 @admin.register(InboxMessage)
-class InboxMessageAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
+class InboxMessageAdmin(DeclaredFiltersOnlyMixin, LargeListMixin, admin.ModelAdmin):
     list_display = (
         "id", "channel", "source", "status_badge", "external_id", "received_local", "attempts", "error_excerpt",
     )
@@ -50,8 +50,8 @@ class InboxMessageAdmin(DeclaredFiltersOnlyMixin, admin.ModelAdmin):
     search_fields = ("=external_id",)
     search_help_text = gettext_lazy("平台订单号（完整）")
     list_per_page = 50
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
+    # Read from an index in both directions: the id (newest first by default) and the time received.
+    sortable_by = ("id", "received_local")
     actions = ("replay_messages",)
     change_form_template = "admin/channels/inboxmessage/change_form.html"
 

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin.display import can_view_pii, local_time, note_for, status_badge
-from orders.models import OrderEvent, OrderLine, OrderSource
+from orders.models import OrderEvent, OrderEventArchive, OrderLine, OrderSource
 from orders.states import OrderStatus
 
 #: The goods have left: nothing is reserved any more, and that is expected.
@@ -112,3 +112,15 @@ class OrderEventInline(ReadOnlyInline):
         if not event.from_status or event.from_status == event.to_status:
             return status_badge(event.to_status)
         return format_html("{} → {}", status_badge(event.from_status), status_badge(event.to_status))
+
+
+class ArchivedEventInline(OrderEventInline):
+    """The log of a long-finished order moved to the archive (``orders.services.archive``), shown
+    above the live log; the order page adds it only when the order has archived events."""
+
+    model = OrderEventArchive
+    verbose_name_plural = _("订单日志（已归档）")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may read an order's live log may read its archived one.
+        return request.user.has_perm("orders.view_orderevent")
