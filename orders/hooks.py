@@ -21,13 +21,18 @@ ShippingEstimator = Callable[[list[int], str, int], dict[int, Decimal]]
 #: order ids -> {order id: why the floor holds it}, for those it holds.
 FloorGuard = Callable[[list[int]], dict[int, str]]
 
-_ESTIMATORS: list[ShippingEstimator] = []
+#: (the estimator, and what makes one that reads its rates once for a whole batch, or None).
+_ESTIMATORS: list[tuple[ShippingEstimator, Callable[[], ShippingEstimator] | None]] = []
 _GUARDS: list[FloorGuard] = []
 
 
-def register_shipping_estimator(estimator: ShippingEstimator) -> None:
-    if estimator not in _ESTIMATORS:
-        _ESTIMATORS.append(estimator)
+def register_shipping_estimator(
+    estimator: ShippingEstimator, *, for_batch: Callable[[], ShippingEstimator] | None = None
+) -> None:
+    """``for_batch``: makes an estimator for many orders in a row (a batch's), which may read what
+    it prices from once and keep it for the batch's length."""
+    if all(known is not estimator for known, _batch in _ESTIMATORS):
+        _ESTIMATORS.append((estimator, for_batch))
 
 
 def register_floor_guard(guard: FloorGuard) -> None:
@@ -37,8 +42,23 @@ def register_floor_guard(guard: FloorGuard) -> None:
 
 def estimate_shipping(warehouse_ids: list[int], province: str, weight_g: int) -> dict[int, Decimal]:
     """The cheapest known cost per warehouse ({} when nobody can price it)."""
+    return _cheapest([estimator for estimator, _batch in _ESTIMATORS], warehouse_ids, province, weight_g)
+
+
+def batch_shipping_estimator() -> ShippingEstimator:
+    """``estimate_shipping`` for the orders of one batch: each registered estimator's batch form
+    (rates read once, on the first order that needs them), for use while that batch lasts."""
+    estimators = [make() if make else estimator for estimator, make in _ESTIMATORS]
+
+    def estimate(warehouse_ids: list[int], province: str, weight_g: int) -> dict[int, Decimal]:
+        return _cheapest(estimators, warehouse_ids, province, weight_g)
+
+    return estimate
+
+
+def _cheapest(estimators, warehouse_ids, province: str, weight_g: int) -> dict[int, Decimal]:
     costs: dict[int, Decimal] = {}
-    for estimator in _ESTIMATORS:
+    for estimator in estimators:
         for warehouse_id, cost in estimator(list(warehouse_ids), province, weight_g).items():
             if warehouse_id not in costs or cost < costs[warehouse_id]:
                 costs[warehouse_id] = cost

@@ -123,6 +123,31 @@ def test_postgres_url_is_honoured():
     assert result.stdout.strip() == "django.db.backends.postgresql"
 
 
+@pytest.mark.parametrize(("threshold", "expected"), [(None, "True 5"), ("2", "True 2"), ("0", "True None")])
+def test_postgres_binds_on_the_server_and_prepares_repeated_statements(threshold, expected):
+    code = (
+        "import django; django.setup(); from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
+        " print(o['server_side_binding'], o['prepare_threshold'])"
+    )
+    env = {"DB_PREPARE_THRESHOLD": threshold} if threshold is not None else {}
+    result = run_python(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/oms", **KEY, **env)
+    assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.django_db
+def test_the_postgres_connection_prepares_a_statement_it_repeats():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    sql = "SELECT count(*) FROM auth_user WHERE id > %s"
+    with connection.cursor() as cursor:
+        for _ in range(connection.connection.prepare_threshold + 1):
+            cursor.execute(sql, [0])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%FROM auth_user WHERE id > $1%"])
+        assert cursor.fetchone()[0] == 1
+
+
 def test_queue_broker_is_the_database_unless_redis_is_given():
     code = "import django; django.setup(); from django.conf import settings; q = settings.Q_CLUSTER; print(q.get('orm'), q.get('redis'))"
     assert run_python(code, **KEY).stdout.split() == ["default", "None"]

@@ -11,9 +11,9 @@ class WarehouseConfig(AppConfig):
         from orders.hooks import register_floor_guard, register_shipping_estimator
         from warehouse.admin.timeline import order_floor_panel
         from warehouse.carriers.panel import order_shipment_panel
-        from warehouse.order_flow import orders_in_open_waves, shipping_estimate
+        from warehouse.order_flow import orders_in_open_waves, shipping_estimate, shipping_rate_card
 
         register_order_panel(order_shipment_panel)
         register_order_panel(order_floor_panel)
-        register_shipping_estimator(shipping_estimate)
+        register_shipping_estimator(shipping_estimate, for_batch=shipping_rate_card)
         register_floor_guard(orders_in_open_waves)

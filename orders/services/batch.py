@@ -31,6 +31,7 @@ from orders.flow_reads import (
     rules_from_rows,
     rules_statement,
 )
+from orders.hooks import batch_shipping_estimator
 from orders.models import Order
 from orders.numbering import next_order_numbers
 from orders.selectors import taken_orders
@@ -213,11 +214,14 @@ def _create_many(drafts: list[OrderDraft], numbers: list[str], channels, actor) 
             buyers[phone] = draft.recipient.name  # the first name seen, as the single intake keeps
     customers = customers_upsert(buyers) if buyers else {}
     routing = read_routing()
+    estimate = batch_shipping_estimator()  # the rate table read once, if a tie needs it
     reservations = []
     for draft, number in zip(drafts, numbers, strict=True):
         stock.reference = number
         reservations.append(
-            reserve_or_hold(lines=draft.lines, skus=skus, recipient=draft.recipient, stock=stock, routing=routing)
+            reserve_or_hold(
+                lines=draft.lines, skus=skus, recipient=draft.recipient, stock=stock, routing=routing, estimate=estimate
+            )
         )
     stock_reserve_many(reservations=stock.reservations, actor=actor)
     ids = _order_ids(len(drafts))

@@ -23,6 +23,7 @@ from inventory.models import StockLevel, Warehouse
 from inventory.services import InsufficientStock, StockLine, stock_reserve
 from orders.drafts import Recipient
 from orders.flow_reads import RoutingRules, read_routing
+from orders.hooks import ShippingEstimator, estimate_shipping
 from orders.models import Order
 from orders.services.allocation import Allocation, needs_by_sku, serves_province
 from orders.services.routing import route, sku_facts
@@ -82,7 +83,13 @@ class StockView(Protocol):
 
 
 def reserve_or_hold(
-    *, lines: Sequence, skus: dict, recipient: Recipient, stock: StockView, routing: RoutingRules | None = None
+    *,
+    lines: Sequence,
+    skus: dict,
+    recipient: Recipient,
+    stock: StockView,
+    routing: RoutingRules | None = None,
+    estimate: ShippingEstimator = estimate_shipping,
 ) -> Reservation:
     """Reserve every line of an order in one warehouse, or say why it must be held.
 
@@ -90,7 +97,8 @@ def reserve_or_hold(
     does not ship are left out (an order of nothing else is reserved in no warehouse); ``skus``
     are the active SKUs by code (anything with ``pk``, ``category`` and ``unit_weight_g``);
     ``recipient`` needs province, city and street; ``routing`` are the routing rules when the
-    caller has read them (else they are read here)."""
+    caller has read them (else they are read here); ``estimate`` prices a parcel for routing's
+    tie-break (``orders.hooks``: a batch passes its own, which reads the rates once)."""
     lines = [line for line in lines if ships(line)]  # a gift the shop does not ship needs nothing
     hold = hold_before_stock(lines, skus, recipient)
     if hold is not None:
@@ -101,7 +109,7 @@ def reserve_or_hold(
     facts = sku_facts(skus[line.sku_code] for line in lines)
     routed = route(
         needs=needs, province=recipient.province, rows=stock.rows_for(needs), skus=facts,
-        rules=routing if routing is not None else read_routing(),
+        rules=routing if routing is not None else read_routing(), estimate=estimate,
     )
     for warehouse_id, levels in routed.candidates:
         if stock.take(levels, needs):

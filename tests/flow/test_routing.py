@@ -97,6 +97,31 @@ def test_shipping_cost_breaks_a_tie_of_priority(stocked, make_draft, warehouse_h
     assert again.warehouse == warehouse_hz and _route(again)["factor"] == FACTOR_ORDER
 
 
+def test_a_batch_breaks_every_tie_from_one_read_of_the_rate_table(
+    stocked, make_draft, warehouse_hz, warehouse_gz, rates
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.services.batch import order_intake_batch
+
+    hubei = {"province": "湖北省", "city": "武汉市", "district": "洪山区"}
+    drafts = [make_draft([("A005", n)], **hubei) for n in (1, 3, 9)] + [make_draft([("A001", 1)])]
+    with CaptureQueriesContext(connection) as queries:
+        results = order_intake_batch(drafts=drafts)
+    assert sum(RateZone._meta.db_table in q["sql"] for q in queries.captured_queries) == 1
+    orders = [Order.objects.get(pk=result.order_id) for result in results]
+    assert [order.warehouse_id for order in orders] == [warehouse_gz.pk] * 3 + [warehouse_hz.pk]
+    # The same prices as the single intake's: 首重 + each started 续重 (0.5, 1.5 and 4.5 kg).
+    costs = [{c["warehouse"]: c["cost"] for c in _route(order)["candidates"]} for order in orders[:3]]
+    assert costs == [
+        {warehouse_hz.pk: "12.00", warehouse_gz.pk: "9.00"},
+        {warehouse_hz.pk: "14.00", warehouse_gz.pk: "11.00"},
+        {warehouse_hz.pk: "20.00", warehouse_gz.pk: "17.00"},
+    ]
+    assert _route(orders[3])["factor"] == FACTOR_PRIORITY  # 浙江: no tie, no price asked
+
+
 def test_no_single_warehouse_holds_split_when_the_shop_allows(
     skus, warehouse_hz, warehouse_gz, make_draft, taobao_channel, shop_policy
 ):

@@ -15,7 +15,7 @@ from orders.services.split import order_split
 from orders.states import ExceptionReason
 from tests.fixtures.floor import pack_all, pick_all
 from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
-from warehouse.order_flow import shipping_estimate
+from warehouse.order_flow import shipping_estimate, shipping_rate_card
 from warehouse.services import parcel_weigh, wave_build
 from warehouse.services.errors import FloorRefused
 
@@ -50,7 +50,7 @@ def test_a_weight_mismatch_is_an_exception_for_ops(released_wave, picker_hz, box
     assert Order.objects.get(pk=order.pk).exception_reason == ExceptionReason.WEIGHT_MISMATCH
 
 
-def test_shipping_estimate_prices_the_first_zone_covering_the_province(warehouse_hz, warehouse_gz):
+def _rates(warehouse_hz):
     carrier = Carrier.objects.create(code="YTO", name="圆通速递", short_name="圆通")
     cheap = CarrierService.objects.create(carrier=carrier, name="圆通标快")
     dear = CarrierService.objects.create(carrier=carrier, name="圆通特快")
@@ -59,6 +59,39 @@ def test_shipping_estimate_prices_the_first_zone_covering_the_province(warehouse
     CarrierRate.objects.create(service=cheap, zone=near, first_price=Decimal("5.00"), step_price=Decimal("1.00"))
     CarrierRate.objects.create(service=dear, zone=near, first_price=Decimal("9.00"), step_price=Decimal("1.00"))
     CarrierRate.objects.create(service=cheap, zone=far, first_price=Decimal("3.00"), step_price=Decimal("1.00"))
+    return carrier, cheap, dear
+
+
+def test_shipping_estimate_prices_the_first_zone_covering_the_province(warehouse_hz, warehouse_gz):
+    _rates(warehouse_hz)
     assert shipping_estimate([warehouse_hz.pk, warehouse_gz.pk], "浙江省", 2500) == {warehouse_hz.pk: Decimal("7.00")}
     assert shipping_estimate([warehouse_hz.pk], "广东", 100) == {warehouse_hz.pk: Decimal("3.00")}
     assert shipping_estimate([warehouse_hz.pk], "西藏", 100) == {}
+
+
+def test_a_stopped_service_or_carrier_prices_nothing(warehouse_hz):
+    carrier, cheap, dear = _rates(warehouse_hz)
+    CarrierService.objects.filter(pk=cheap.pk).update(active=False)
+    assert shipping_estimate([warehouse_hz.pk], "浙江", 2500) == {warehouse_hz.pk: Decimal("11.00")}
+    assert shipping_estimate([warehouse_hz.pk], "广东", 100) == {}
+    Carrier.objects.filter(pk=carrier.pk).update(active=False)
+    assert shipping_estimate([warehouse_hz.pk], "浙江", 2500) == {}
+
+
+def test_a_batch_prices_every_order_from_one_read_of_the_rates(warehouse_hz, warehouse_gz, django_assert_num_queries):
+    _rates(warehouse_hz)
+    zone = RateZone.objects.create(warehouse=warehouse_gz, name="全国", provinces=["浙江", "广东"])
+    CarrierRate.objects.create(
+        service=CarrierService.objects.get(name="圆通标快"), zone=zone, first_price=Decimal("4.00"), step_price=Decimal("2.00")
+    )
+    asks = [
+        ([warehouse_hz.pk, warehouse_gz.pk], "浙江省", 2500),
+        ([warehouse_hz.pk, warehouse_gz.pk], "广东", 100),
+        ([warehouse_gz.pk], "广东省", 3100),
+        ([warehouse_hz.pk], "西藏", 100),
+    ]
+    expected = [shipping_estimate(*ask) for ask in asks]
+    assert expected[0] == {warehouse_hz.pk: Decimal("7.00"), warehouse_gz.pk: Decimal("8.00")}
+    card = shipping_rate_card()
+    with django_assert_num_queries(1):
+        assert [card(*ask) for ask in asks] == expected
