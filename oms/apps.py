@@ -8,8 +8,12 @@ class OmsConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django_q.signals import post_spawn
 
         from oms.forms import BackOfficeAuthenticationForm
+        from oms.worker import lower_priority
+
+        post_spawn.connect(lower_priority, dispatch_uid="oms.worker.lower_priority")
 
         # A picker or leader who tries the back office is told where to go instead.
         admin.site.login_form = BackOfficeAuthenticationForm

@@ -244,6 +244,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": _("后台任务"),
 }
+# The worker's task processes run at this nice value, below the web's (oms/worker.py): 0 leaves them be.
+WORKER_NICE = env_int("WORKER_NICE", 10)
 if env_str("Q_REDIS_URL"):
     Q_CLUSTER["redis"] = env_str("Q_REDIS_URL")
 else:

@@ -168,3 +168,16 @@ def test_an_empty_database_url_means_the_default_sqlite():
     result = run_python(code, DATABASE_URL="", **KEY)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(("nice", "expected"), [(None, 10), ("3", 3), ("0", 0)])
+def test_the_worker_task_processes_run_below_the_web(nice, expected):
+    """django-q2 announces each task process it starts (post_spawn): it lowers its own priority."""
+    code = (
+        "import os, django; django.setup(); from django_q.signals import post_spawn;"
+        " before = os.nice(0); post_spawn.send(sender='django_q', proc_name='Process-1'); print(before, os.nice(0))"
+    )
+    env = {"WORKER_NICE": nice} if nice is not None else {}
+    result = run_python(code, **KEY, **env)
+    before, after = map(int, result.stdout.split())
+    assert after == max(before, expected), result.stderr
