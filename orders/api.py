@@ -28,6 +28,7 @@ from orders.serializers import (
     OrderListFilter,
     OrderOutput,
     OrderPageOutput,
+    render,
 )
 from orders.services import order_intake
 
@@ -48,9 +49,9 @@ class AmbiguousNumberError(ErrorSerializer):
     )
 
 
-def _output_context(request: Request, **extra) -> dict:
+def _show_pii(request: Request) -> bool:
     """Phone and street are shown in full only to users with ``orders.view_pii``."""
-    return {"request": request, "show_pii": request.user.has_perm("orders.view_pii"), **extra}
+    return request.user.has_perm("orders.view_pii")
 
 
 _AUTH_ERRORS = {
@@ -107,9 +108,8 @@ class OrderListCreateApi(ApiView):
         filters.is_valid(raise_exception=True)
         paginator = OrderCursorPagination()
         page = paginator.paginate_queryset(order_list(**filters.validated_data), request, view=self)
-        return paginator.get_paginated_response(
-            OrderOutput(page, many=True, context=_output_context(request)).data
-        )
+        show_pii = _show_pii(request)
+        return paginator.get_paginated_response([render(OrderOutput, order, show_pii=show_pii) for order in page])
 
     @extend_schema(
         tags=[TAG],
@@ -154,8 +154,8 @@ class OrderListCreateApi(ApiView):
         # A new order is answered from the rows intake wrote; an earlier one (or one that 自动合单 or a
         # split changed right after) is read back.
         order = result.order if result.with_rows else order_get(pk=result.order.pk)
-        context = _output_context(request, duplicate=not result.created)
-        return Response(OrderIntakeOutput(order, context=context).data, status=201 if result.created else 200)
+        data = render(OrderIntakeOutput, order, show_pii=_show_pii(request), duplicate=not result.created)
+        return Response(data, status=201 if result.created else 200)
 
 
 class OrderDetailApi(ApiView):
@@ -204,4 +204,4 @@ class OrderDetailApi(ApiView):
             ) from exc
         if order is None:
             raise NotFound(_("找不到订单 %(number)s") % {"number": number})
-        return Response(OrderDetailOutput(order, context=_output_context(request)).data)
+        return Response(render(OrderDetailOutput, order, show_pii=_show_pii(request)))

@@ -1,5 +1,6 @@
 """The integrator API: intake, look-up, list, stock, auth, masking, errors, schema and docs."""
 
+import dataclasses
 import itertools
 import re
 from datetime import timedelta
@@ -501,6 +502,26 @@ def test_phone_and_street_are_masked_without_view_pii(api, clerk_api, stocked, m
     )
     assert (masked_intake["phone"], masked_intake["street"]) == ("138****1234", "文三路****")
     assert (full["phone"], full["street"]) == ("13812345678", "文三路 90 号 3 幢")
+
+
+def test_answers_rendered_once_per_process_follow_each_request(api, clerk_api, stocked, make_draft):
+    """The output serializers are built once per process (``orders.serializers.render``): what each
+    request sees still depends on its own language and user, and equals a fresh serializer's."""
+    from orders.selectors import order_get
+    from orders.serializers import OrderDetailOutput
+
+    draft = dataclasses.replace(make_draft([("A001", 1), ("NOPE", 1)]), buyer_note="到了打 13812345678")
+    order = order_intake(draft=draft).order
+    path = f"{ORDERS}/{order.number}"
+    chinese, english = api.get(path).json(), api.get(path, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert chinese["hold_reason"] == english["hold_reason"] == "unknown_sku"
+    assert CJK.search(chinese["status_label"]) and not CJK.search(english["status_label"])
+    assert not CJK.search(english["events"][0]["to_status_label"])
+    masked = clerk_api.get(path).json()
+    assert "13812345678" in api.get(path).json()["buyer_note"] and "13812345678" not in masked["buyer_note"]
+    for answer, show_pii in ((chinese, True), (masked, False)):
+        fresh = OrderDetailOutput(order_get(pk=order.pk), context={"show_pii": show_pii}).data
+        assert answer == fresh
 
 
 # --- stock -------------------------------------------------------------------------------------
