@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -49,7 +50,31 @@ def money_field(**kwargs) -> serializers.DecimalField:
 # --- input -----------------------------------------------------------------------------------
 
 
-class RecipientInput(serializers.Serializer):
+class FieldsBuiltOnce:
+    """An input serializer whose fields are built once per process and shared by its instances.
+
+    DRF builds every field of a serializer (a deep copy of the declared ones) for each instance,
+    and the intake makes one per order: a tenth of an API POST's time, 500 times per batch. Our
+    input fields keep nothing between calls and read no context (no request, no user), so one
+    bound set serves every instance; what a validation leaves (the data, the errors) stays on the
+    instance, as before. One set per language: DRF words a limit's message (``min_value``…) once,
+    in the language of the first failure. Not for a serializer whose fields read ``context``."""
+
+    @functools.cached_property
+    def fields(self):
+        return _prototype(type(self), get_language()).fields
+
+
+@functools.cache
+def _prototype(serializer_class, language: str | None) -> serializers.Serializer:
+    prototype = serializer_class()
+    # DRF's own build, done once: bind every field (and each nested serializer's) now.
+    fields = serializers.Serializer.fields.func(prototype)
+    prototype.__dict__["fields"] = fields
+    return prototype
+
+
+class RecipientInput(FieldsBuiltOnce, serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     province = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -58,14 +83,14 @@ class RecipientInput(serializers.Serializer):
     street = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class LineInput(serializers.Serializer):
+class LineInput(FieldsBuiltOnce, serializers.Serializer):
     sku_code = serializers.CharField(max_length=64, help_text=_("商家编码"))
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = money_field(help_text=_('单价，字符串形式的金额，如 "19.90"'))
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class OrderIntakeInput(serializers.Serializer):
+class OrderIntakeInput(FieldsBuiltOnce, serializers.Serializer):
     """One platform order pushed by an integrator."""
 
     channel = serializers.CharField(max_length=32, help_text=_("渠道编码"))
