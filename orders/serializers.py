@@ -146,6 +146,14 @@ class OrderListFilter(serializers.Serializer):
 # --- output ----------------------------------------------------------------------------------
 
 
+class LabelField(serializers.CharField):
+    """A choice's label in the request's language (``source``: the model's ``get_<field>_display``),
+    called directly: DRF would first inspect the method's signature, for every row."""
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source)()
+
+
 class RecipientOutput(serializers.Serializer):
     """Phone and street in full only when the serializer context says ``show_pii``."""
 
@@ -184,7 +192,7 @@ class OrderEventOutput(serializers.Serializer):
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    to_status_label = serializers.CharField(source="get_to_status_display")
+    to_status_label = LabelField(source="get_to_status_display")
     at = serializers.DateTimeField()
     note = serializers.CharField()
 
@@ -199,9 +207,9 @@ class OrderOutput(serializers.Serializer):
     number = serializers.CharField(help_text=_("内部订单号"))
     channel = serializers.CharField(source="channel.code", help_text=_("渠道编码"))
     status = serializers.ChoiceField(choices=OrderStatus.choices)
-    status_label = serializers.CharField(source="get_status_display", help_text=_("状态名称，按请求语言"))
+    status_label = LabelField(source="get_status_display", help_text=_("状态名称，按请求语言"))
     hold_reason = serializers.CharField(help_text=_("挂起原因代码；未挂起时为空"))
-    hold_reason_label = serializers.CharField(source="get_hold_reason_display")
+    hold_reason_label = LabelField(source="get_hold_reason_display")
     hold_note = serializers.CharField()
     priority = serializers.IntegerField()
     recipient = RecipientOutput(source="*")
