@@ -189,6 +189,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return self.number
 
     @property
+    def timeline(self) -> list:
+        """Every event of the order, archived ones first (``orders.services.archive``), by id; from
+        the prefetched rows when the caller read them (``orders.selectors.order_get``)."""
+        return [*self.archived_events.all(), *self.events.all()]
+
+    @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
 

@@ -12,7 +12,7 @@ from core.masking import normalize_phone
 from core.sql import slices
 from inventory.models import StockLevel
 from orders.events import EventAction
-from orders.models import Order, OrderEvent, OrderLine, OrderSource, channel_model
+from orders.models import Order, OrderEvent, OrderEventArchive, OrderLine, OrderSource, channel_model
 from orders.states import GiftKind, HoldReason, OrderStatus
 
 #: The parts of an address a platform sends and a carrier needs (name and phone aside).
@@ -36,7 +36,10 @@ def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
         Prefetch("sources", queryset=OrderSource.objects.select_related("channel").order_by("id")),
     )
     if with_events:
-        queryset = queryset.prefetch_related(Prefetch("events", queryset=OrderEvent.objects.order_by("id")))
+        queryset = queryset.prefetch_related(
+            Prefetch("events", queryset=OrderEvent.objects.order_by("id")),
+            Prefetch("archived_events", queryset=OrderEventArchive.objects.order_by("id")),
+        )
     return queryset
 
 

@@ -243,7 +243,7 @@ class OrderOutput(serializers.Serializer):
 
 
 class OrderDetailOutput(OrderOutput):
-    events = OrderEventOutput(many=True, help_text=_("时间线，按发生顺序"))
+    events = OrderEventOutput(many=True, source="timeline", help_text=_("时间线，按发生顺序（含已归档的事件）"))
 
 
 class OrderIntakeOutput(OrderDetailOutput):

@@ -166,3 +166,22 @@ def test_the_tracking_page_reads_the_archived_log(finished_and_active, settings)
     order_events_archive(now=later(181))
 
     assert [(step.label, step.done, step.at) for step in public_order(completed).steps] == steps_before
+
+
+def test_the_api_shows_the_archived_log_before_the_live_one(finished_and_active, settings):
+    from tests.test_api import client_for, make_user
+
+    settings.EVENT_ARCHIVE_DAYS = 180
+    completed = finished_and_active[0]
+    api = client_for(make_user("erp-reader", "orders.view_order"))
+    path = f"/api/v1/orders/{completed.number}"
+    before = api.get(path).json()["events"]
+    assert len(before) >= 2
+
+    order_events_archive(now=later(181))
+    assert not OrderEvent.objects.filter(order=completed).exists()
+    assert api.get(path).json()["events"] == before
+
+    order_flag_exception(order=completed, reason=ExceptionReason.LATE_REFUND, note="平台退款")
+    after = api.get(path).json()["events"]
+    assert after[:-1] == before and after[-1]["action"] == "flag_exception"

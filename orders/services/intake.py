@@ -293,7 +293,7 @@ def attach_rows(
             line.warehouse = warehouses[line.warehouse_id]
     source.channel = channel
     cache = {}
-    for name, rows in (("lines", lines), ("sources", [source]), ("events", events)):
+    for name, rows in (("lines", lines), ("sources", [source]), ("events", events), ("archived_events", [])):
         # What ``prefetch_related`` leaves: the relation's queryset with its rows already read.
         queryset = getattr(order, name).get_queryset()
         queryset._result_cache, queryset._prefetch_done = list(rows), True
