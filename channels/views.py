@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from channels import signing
 from channels.models import REPLAY_CONSTRAINT, Channel, InboxMessage, InboxSource
 from channels.services.inbox import inbox_accept
+from core.sql import prepared
 
 #: The largest body taken (bytes); real order messages are a few KiB.
 MAX_BODY = 1024 * 1024
@@ -104,6 +105,7 @@ def _signature_error(reason: str) -> JsonResponse:
 
 
 @csrf_exempt
+@prepared()
 def webhook(request, code: str):
     """``POST /channels/<code>/webhook``: 202 ``{"inbox_id": id}`` once the raw body is stored."""
     if request.method != "POST":

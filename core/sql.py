@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager, nullcontext
 from operator import attrgetter
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
@@ -93,6 +94,28 @@ def _pipeline():
     # Django's (an IntegrityError for a unique violation), as a cursor's would be.
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+@contextmanager
+def prepared():
+    """A hot path: on PostgreSQL a statement run inside, once the connection has run it
+    ``DB_PREPARE_THRESHOLD`` times (here), is prepared on the server and only bound and executed
+    after that (psycopg's prepared statements; nothing else changes). Only for statements whose
+    best plan does not depend on their values (look-ups by key, inserts): a prepared statement
+    may end up with one generic plan for every value, which an admin list filtered by a rare
+    status must not get. Nests; elsewhere it does nothing."""
+    threshold = settings.DB_PREPARE_THRESHOLD
+    if connection.vendor != "postgresql" or not threshold:
+        yield
+        return
+    connection.ensure_connection()
+    session = connection.connection
+    before = session.prepare_threshold
+    session.prepare_threshold = threshold
+    try:
+        yield
+    finally:
+        session.prepare_threshold = before
 
 
 def bulk_insert(objs: list, *, returning_pk: bool = False) -> None:

@@ -88,15 +88,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL binds values on the server; the hot write paths (intake, the inbox drain, webhooks,
+# the API's POSTs: ``core.sql.prepared``) have a statement prepared there once a connection has run
+# it DB_PREPARE_THRESHOLD times (psycopg's own mechanism): parsing and planning the same few
+# statements was half the database's work per order. Elsewhere (admin lists, reports) every
+# statement is planned for its own values, as before. 0 turns preparing off (a pooler in
+# transaction mode older than pgbouncer 1.21).
+DB_PREPARE_THRESHOLD = max(env_int("DB_PREPARE_THRESHOLD", 5), 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Values bound by the server, and a statement run DB_PREPARE_THRESHOLD times on a connection
-    # prepared there (psycopg's own mechanism): the hot paths repeat the same few statements, and
-    # parsing and planning them each time was half the server's work per order. 0 turns
-    # preparing off (a pooler in transaction mode older than pgbouncer 1.21).
-    threshold = env_int("DB_PREPARE_THRESHOLD", 5)
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=threshold if threshold > 0 else None
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions let the web process and the worker both write
     # without "database is locked"; the busy timeout makes writers queue instead of failing.

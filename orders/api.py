@@ -16,6 +16,7 @@ from core.api_errors import COMMON_ERRORS, ApiError, Conflict, ErrorSerializer, 
 from core.api_pagination import StrictCursorPagination
 from core.api_parsers import JSONParser
 from core.api_views import ApiView
+from core.sql import prepared
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -90,6 +91,12 @@ class OrderListCreateApi(ApiView):
     queryset = Order.objects.none()  # tells ModelPermissions which model's permissions apply
     permission_classes = [ModelPermissions]
     parser_classes = [JSONParser]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
+        with prepared():  # the intake's hot path, its token and rate-limit look-ups included
+            return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         tags=[TAG],

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from core.api_errors import COMMON_ERRORS, ApiError, ErrorSerializer, ModelPermissions, flatten_errors
 from core.api_parsers import JSONParser
 from core.api_views import ApiView
+from core.sql import prepared
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -100,6 +101,10 @@ class OrderBatchApi(ApiView):
     queryset = Order.objects.none()
     permission_classes = [ModelPermissions]
     parser_classes = [JSONParser]
+
+    def dispatch(self, request, *args, **kwargs):
+        with prepared():
+            return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         tags=["orders"],

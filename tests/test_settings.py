@@ -123,29 +123,43 @@ def test_postgres_url_is_honoured():
     assert result.stdout.strip() == "django.db.backends.postgresql"
 
 
-@pytest.mark.parametrize(("threshold", "expected"), [(None, "True 5"), ("2", "True 2"), ("0", "True None")])
-def test_postgres_binds_on_the_server_and_prepares_repeated_statements(threshold, expected):
+@pytest.mark.parametrize(("threshold", "expected"), [(None, "True None 5"), ("2", "True None 2"), ("0", "True None 0")])
+def test_postgres_binds_on_the_server_and_prepares_only_on_the_hot_paths(threshold, expected):
     code = (
         "import django; django.setup(); from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
-        " print(o['server_side_binding'], o['prepare_threshold'])"
+        " print(o['server_side_binding'], o['prepare_threshold'], settings.DB_PREPARE_THRESHOLD)"
     )
     env = {"DB_PREPARE_THRESHOLD": threshold} if threshold is not None else {}
     result = run_python(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/oms", **KEY, **env)
     assert result.stdout.strip() == expected, result.stderr
 
 
+def _prepared_count(cursor, text: str) -> int:
+    cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{text}%"])
+    return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db
-def test_the_postgres_connection_prepares_a_statement_it_repeats():
+def test_a_statement_repeated_on_a_hot_path_is_prepared_and_nowhere_else(settings):
+    from core.sql import prepared
+
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
-    connection.ensure_connection()
-    assert connection.connection.prepare_threshold == settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
-    sql = "SELECT count(*) FROM auth_user WHERE id > %s"
+    settings.DB_PREPARE_THRESHOLD = 3
+    cold, hot = "SELECT count(*) FROM auth_user WHERE id > %s", "SELECT count(*) FROM auth_group WHERE id > %s"
     with connection.cursor() as cursor:
-        for _ in range(connection.connection.prepare_threshold + 1):
-            cursor.execute(sql, [0])
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%FROM auth_user WHERE id > $1%"])
-        assert cursor.fetchone()[0] == 1
+        for _ in range(5):
+            cursor.execute(cold, [0])
+            with prepared():
+                cursor.execute(hot, [0])
+        assert _prepared_count(cursor, "FROM auth_group WHERE id > $1") == 1
+        assert _prepared_count(cursor, "FROM auth_user WHERE id > $1") == 0
+        settings.DB_PREPARE_THRESHOLD = 0
+        with prepared():
+            for _ in range(5):
+                cursor.execute("SELECT count(*) FROM auth_permission WHERE id > %s", [0])
+        assert _prepared_count(cursor, "FROM auth_permission WHERE id > $1") == 0
+    assert connection.connection.prepare_threshold is None
 
 
 def test_queue_broker_is_the_database_unless_redis_is_given():
@@ -181,3 +195,20 @@ def test_the_worker_task_processes_run_below_the_web(nice, expected):
     result = run_python(code, **KEY, **env)
     before, after = map(int, result.stdout.split())
     assert after == max(before, expected), result.stderr
+
+
+@pytest.mark.django_db
+def test_the_intake_prepares_its_statements_and_an_admin_query_does_not(stocked, make_draft, settings):
+    from orders.models import Order
+    from orders.services import order_intake
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.DB_PREPARE_THRESHOLD = 2
+    for _ in range(4):
+        assert order_intake(draft=make_draft()).created
+        assert Order.objects.filter(status="on_hold").order_by("-placed_at")[:50].count() >= 0
+    with connection.cursor() as cursor:
+        assert _prepared_count(cursor, 'INSERT INTO "orders_orderline"') == 1
+        assert _prepared_count(cursor, "orders_ordernumbersequence") == 1
+        assert _prepared_count(cursor, '"orders_order"."status" = $1') == 0

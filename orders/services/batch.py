@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from core.sql import bulk_insert, slices
+from core.sql import bulk_insert, prepared, slices
 from inventory.services import InsufficientStock, StockLine, stock_reserve_many
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.flow_reads import (
@@ -50,6 +50,7 @@ class BatchResult:
     created: bool
 
 
+@prepared()
 def order_intake_batch(
     *,
     drafts: Sequence[OrderDraft],

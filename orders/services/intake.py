@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.sql import atomic_batch, batch, insert
+from core.sql import atomic_batch, batch, insert, prepared
 from inventory.models import Warehouse
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
@@ -167,6 +167,7 @@ def station_warehouse(station_id: int) -> int:
     return found
 
 
+@prepared()
 def order_intake(
     *, draft: OrderDraft | None = None, actor=None, prepared: PreparedIntake | None = None, with_rows: bool = False
 ) -> IntakeResult:
