@@ -20,6 +20,7 @@ from core.api_errors import COMMON_ERRORS, ApiError, ErrorSerializer, ModelPermi
 from core.api_parsers import JSONParser
 from core.api_views import ApiView
 from core.sql import prepared
+from orders.api import OrderDetailApi
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -103,8 +104,15 @@ class OrderBatchApi(ApiView):
     parser_classes = [JSONParser]
 
     def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
         with prepared():
             return super().dispatch(request, *args, **kwargs)
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        """The order whose platform number is literally "batch": its detail is at this path too."""
+        return OrderDetailApi.get(self, request, number="batch")
 
     @extend_schema(
         tags=["orders"],

@@ -235,3 +235,20 @@ def test_a_nul_character_in_an_invalid_order_is_answered_and_stored_without_it(e
     assert result["result"] == "invalid" and result["external_id"] == "N\ufffdUL"
     assert "\\u0000" not in first.content.decode() and "\x00" not in first.content.decode()
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+
+
+def test_an_order_whose_platform_number_is_batch_can_still_be_looked_up(erp, stocked, taobao_channel):
+    """``/api/v1/orders/batch`` is the batch intake for POST and, like any other number, the
+    detail of the order a platform numbered "batch" for GET."""
+    assert erp.get(BATCH).status_code == 404  # no such order yet: the detail's answer, not a 405
+    created = erp.post("/api/v1/orders", intake_body(external_id="batch"), format="json")
+    assert created.status_code == 201
+    found = erp.get(BATCH)
+    assert found.status_code == 200 and found.json()["number"] == created.json()["number"]
+    assert found.json()["sources"][0]["external_id"] == "batch"
+    assert APIClient().get(BATCH).status_code == 401
+    writer = User.objects.create_user(username="erp-writer")
+    writer.user_permissions.add(Permission.objects.get(codename="add_order"))
+    blind = APIClient()
+    blind.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=writer).key}")
+    assert blind.get(BATCH).status_code == 403  # reading an order needs orders.view_order
