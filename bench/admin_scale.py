@@ -91,11 +91,11 @@ SELECT %(l0)s + (j::bigint * 7) %% 120,
           FROM generate_series(1, %(m)s) AS j) g;
 
 INSERT INTO channels_inboxmessage (channel_id, source, body, headers, received_at, status, error, attempts,
-    processed_at, external_id, platform_status, platform_updated_at, order_id, requeued_at, requeues)
+    processed_at, external_id, platform_status, platform_updated_at, order_id, claimed_until)
 SELECT %(c0)s + k %% 5, 'poll', '{"tid": "P' || lpad(k::text, 9, '0') || '", "status": "paid"}', '{}'::jsonb, t,
        CASE WHEN k %% 50 = 0 THEN 'failed' ELSE 'processed' END,
        CASE WHEN k %% 50 = 0 THEN '未知商品编码' ELSE '' END, 1, t + interval '1 second',
-       'P' || lpad(k::text, 9, '0'), 'paid', t, NULL, NULL, 0
+       'P' || lpad(k::text, 9, '0'), 'paid', t, NULL, NULL
   FROM (SELECT k, now() - (%(b)s - k) * (interval '1 year' / %(b)s) AS t FROM generate_series(1, %(b)s) AS k) g
 """
 
