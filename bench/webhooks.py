@@ -396,6 +396,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def autovacuum_off() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return cursor.fetchone()[0] == "off"
+
+
+def vacuum() -> None:
+    """What autovacuum does between bursts: every round updates each inbox message twice (claimed,
+    then its outcome), and without it the dead rows pile up round after round."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common.add_database_argument(parser)
@@ -456,6 +473,10 @@ def main() -> int:
                     [sys.executable, "manage.py", "qcluster"], cwd=_common.ROOT, stdout=log, stderr=subprocess.STDOUT,
                     env={**env, "Q_WORKERS": str(args.q_workers)}, start_new_session=True,
                 ))
+            vacuum_between = autovacuum_off()
+            if vacuum_between:
+                print("this PostgreSQL runs with autovacuum off: VACUUM ANALYZE before each round (untimed), as "
+                      "autovacuum would between bursts", flush=True)
             for round_no in range(1 - args.warmup, args.rounds + 1):
                 measured = round_no > 0
                 label = f"r{round_no}" if measured else f"warm-up{1 - round_no}"
@@ -465,6 +486,8 @@ def main() -> int:
                 drain_ours = args.q_workers > 0
                 backlog = build_sends(round_no=round_no + 80, total=args.backlog, dup_share=0, forged_share=0,
                                       seed=7) if measured and drain_ours and args.backlog else []
+                if vacuum_between:
+                    vacuum()
                 for mode, port in (("ours", ours_port), ("raw", raw_port)):
                     codes = make_channels(f"{mode}-{label}")
                     shop_secrets = dict(Channel.objects.filter(code__in=codes.values()).values_list("code", "webhook_secret"))
