@@ -26,7 +26,8 @@ message failed; the inbox holds exactly the genuine deliveries.
 Raw baseline: the same sends, with the same gunicorn settings, to ``bench/webhook_raw.py``, a
 minimal WSGI app that verifies the same HMAC and does one psycopg INSERT into the inbox table.
 Rounds alternate ours, raw, with one short unmeasured warm-up of both first; the figures are
-medians of ``--rounds`` rounds. Reported: acknowledgements/s, p50/p95/p99 acknowledgement latency
+medians of ``--rounds`` rounds. On a server with autovacuum off, each round starts after an
+untimed ``VACUUM ANALYZE``, as autovacuum would run between bursts. Reported: acknowledgements/s, p50/p95/p99 acknowledgement latency
 (client side: connect, send, response read), with the ratios ours/raw, and for ours the orders/s
 while sending and to the drained inbox.
 
