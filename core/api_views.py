@@ -3,10 +3,23 @@ authentication class while ``rest_framework.views`` is still loading)."""
 
 from rest_framework.views import APIView
 
+from core.sql import prepared
+
 
 class ApiView(APIView):
     """Our API views' base: throttles are checked right after authentication, before permissions,
-    so that requests without credentials (answered 401 by the permission check) are counted too."""
+    so that requests without credentials (answered 401 by the permission check) are counted too.
+
+    ``prepared_methods``: the methods whose requests are a hot write path (the intake's POSTs),
+    run inside ``core.sql.prepared``, their token and rate-limit look-ups included."""
+
+    prepared_methods: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in self.prepared_methods:
+            return super().dispatch(request, *args, **kwargs)
+        with prepared():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)

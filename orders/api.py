@@ -16,7 +16,6 @@ from core.api_errors import COMMON_ERRORS, ApiError, Conflict, ErrorSerializer, 
 from core.api_pagination import StrictCursorPagination
 from core.api_parsers import JSONParser
 from core.api_views import ApiView
-from core.sql import prepared
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
 from orders.idempotency import MAX_KEY_LENGTH, idempotent_response
@@ -92,11 +91,7 @@ class OrderListCreateApi(ApiView):
     permission_classes = [ModelPermissions]
     parser_classes = [JSONParser]
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method != "POST":
-            return super().dispatch(request, *args, **kwargs)
-        with prepared():  # the intake's hot path, its token and rate-limit look-ups included
-            return super().dispatch(request, *args, **kwargs)
+    prepared_methods = ("POST",)
 
     @extend_schema(
         tags=[TAG],

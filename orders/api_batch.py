@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from core.api_errors import COMMON_ERRORS, ApiError, ErrorSerializer, ModelPermissions, flatten_errors
 from core.api_parsers import JSONParser
 from core.api_views import ApiView
-from core.sql import prepared
 from orders.api import OrderDetailApi
 from orders.drafts import DraftInvalid
 from orders.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -103,11 +102,7 @@ class OrderBatchApi(ApiView):
     permission_classes = [ModelPermissions]
     parser_classes = [JSONParser]
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method != "POST":
-            return super().dispatch(request, *args, **kwargs)
-        with prepared():
-            return super().dispatch(request, *args, **kwargs)
+    prepared_methods = ("POST",)
 
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:

@@ -608,3 +608,22 @@ def test_the_docs_page_loads_only_local_assets(db, client):
     assert not re.search(r"https?://(?!localhost|testserver|127\.0\.0\.1)", html)
     for asset in assets:
         assert finders.find(asset.split("/static/", 1)[1].split("?")[0]), asset
+
+
+def test_the_intake_post_runs_prepared_and_the_list_does_not(api, stocked, taobao_channel, settings):
+    """``ApiView.prepared_methods``: the POST's own look-ups (rate limit included) are prepared once
+    repeated; the list, filtered by any status, is planned for its values every time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.DB_PREPARE_THRESHOLD = 2
+    for _ in range(3):
+        assert api.post(ORDERS, intake_body(), format="json").status_code == 201
+        assert api.get(ORDERS, {"status": "on_hold"}).status_code == 200
+
+    def prepared(text: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{text}%"])
+            return cursor.fetchone()[0]
+
+    assert prepared('FROM "oms_shared_cache"') >= 1
+    assert prepared('"orders_order"."status" = $') == 0

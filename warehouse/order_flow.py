@@ -6,13 +6,12 @@ not merge, split or re-route."""
 from collections import namedtuple
 from decimal import Decimal
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from orders.address import normalize_province
 from warehouse.carriers.proposal import rate_price
 from warehouse.models import WaveOrder, WaveStatus
-from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
+from warehouse.models.carriers import CarrierRate
 
 #: What pricing a parcel reads of a rate (``proposal.rate_price`` takes it as it takes a ``CarrierRate``).
 RateRow = namedtuple("RateRow", "warehouse_id zone_id provinces first_weight_g first_price step_weight_g step_price")
@@ -20,38 +19,14 @@ RateRow = namedtuple("RateRow", "warehouse_id zone_id provinces first_weight_g f
 
 def rate_rows(warehouse_ids: list[int] | None = None) -> list[RateRow]:
     """The active services' rates of these warehouses (all when None), by warehouse, then zone by
-    sequence. One statement, no model instances (routing asks for it on every tie)."""
-    quote = connection.ops.quote_name
-    rate, zone = quote(CarrierRate._meta.db_table), quote(RateZone._meta.db_table)
-    service, carrier = quote(CarrierService._meta.db_table), quote(Carrier._meta.db_table)
-    where, params = "", []
+    sequence. One query, rows rather than model instances (routing asks for it on every tie)."""
+    rates = CarrierRate.objects.filter(service__active=True, service__carrier__active=True)
     if warehouse_ids is not None:
-        where = f" AND z.warehouse_id IN ({', '.join(['%s'] * len(warehouse_ids))})" if warehouse_ids else " AND false"
-        params = list(warehouse_ids)
-    sql = (
-        "SELECT z.warehouse_id, z.id, z.provinces, r.first_weight_g, r.first_price, r.step_weight_g, r.step_price"  # noqa: S608
-        f" FROM {rate} r JOIN {zone} z ON z.id = r.zone_id JOIN {service} s ON s.id = r.service_id"
-        f" JOIN {carrier} c ON c.id = s.carrier_id WHERE s.active AND c.active{where}"
-        " ORDER BY z.warehouse_id, z.sequence, z.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    provinces = RateZone._meta.get_field("provinces")
-    return [
-        RateRow(
-            warehouse, zone_id, provinces.from_db_value(raw, None, connection),
-            first_g, _money(first_price), step_g, _money(step_price),
-        )
-        for warehouse, zone_id, raw, first_g, first_price, step_g, step_price in rows
-    ]
-
-
-def _money(value) -> Decimal:
-    """A price as the ORM reads it (SQLite hands a plain cursor an int or a float)."""
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+        rates = rates.filter(zone__warehouse_id__in=warehouse_ids)
+    columns = ("zone__warehouse_id", "zone_id", "zone__provinces", "first_weight_g", "first_price", "step_weight_g",
+               "step_price")
+    ordered = rates.order_by("zone__warehouse_id", "zone__sequence", "zone_id").values_list(*columns)
+    return [RateRow(*row) for row in ordered]
 
 
 def price_parcel(rates: list[RateRow], warehouse_ids, province: str, weight_g: int) -> dict[int, Decimal]:
