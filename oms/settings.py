@@ -202,6 +202,12 @@ API_THROTTLE_RATES = {
 # this time; 0 reads them on every request (docs/SECURITY.md).
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 
+# How long each process keeps the rules and settings the one-order intake reads for every order
+# (review and routing rules, flow settings, warehouse codes, carrier rates; core/config_cache.py),
+# in seconds. A change saved in the admin applies at once in that process and within this time in
+# the others; 0 reads them for every order.
+FLOW_RULES_CACHE_SECONDS = env_int("FLOW_RULES_CACHE_SECONDS", 5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api_throttles.TokenAuthentication",

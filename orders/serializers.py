@@ -18,7 +18,7 @@ from rest_framework import serializers
 from core.masking import mask_phone, mask_phones_in_text, mask_street
 from orders.drafts import MAX_LINES, DraftLine, OrderDraft, Recipient
 from orders.models import Priority
-from orders.states import OrderStatus
+from orders.states import HoldReason, OrderStatus
 
 MAX_QUANTITY = 100_000
 
@@ -147,11 +147,16 @@ class OrderListFilter(serializers.Serializer):
 
 
 class LabelField(serializers.CharField):
-    """A choice's label in the request's language (``source``: the model's ``get_<field>_display``),
-    called directly: DRF would first inspect the method's signature, for every row."""
+    """The label of a choice field's value (``source``: the field) in the request's language, from
+    a dict of ``choices`` built once. Django's ``get_<field>_display`` would first make every choice
+    hashable (translating every label to hash it), for every row."""
 
-    def get_attribute(self, instance):
-        return getattr(instance, self.source)()
+    def __init__(self, *, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
 
 
 class RecipientOutput(serializers.Serializer):
@@ -192,7 +197,7 @@ class OrderEventOutput(serializers.Serializer):
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    to_status_label = LabelField(source="get_to_status_display")
+    to_status_label = LabelField(source="to_status", choices=OrderStatus.choices)
     at = serializers.DateTimeField()
     note = serializers.CharField()
 
@@ -207,9 +212,9 @@ class OrderOutput(serializers.Serializer):
     number = serializers.CharField(help_text=_("内部订单号"))
     channel = serializers.CharField(source="channel.code", help_text=_("渠道编码"))
     status = serializers.ChoiceField(choices=OrderStatus.choices)
-    status_label = LabelField(source="get_status_display", help_text=_("状态名称，按请求语言"))
+    status_label = LabelField(source="status", choices=OrderStatus.choices, help_text=_("状态名称，按请求语言"))
     hold_reason = serializers.CharField(help_text=_("挂起原因代码；未挂起时为空"))
-    hold_reason_label = LabelField(source="get_hold_reason_display")
+    hold_reason_label = LabelField(source="hold_reason", choices=HoldReason.choices)
     hold_note = serializers.CharField()
     priority = serializers.IntegerField()
     recipient = RecipientOutput(source="*")

@@ -64,14 +64,16 @@ def pytest_terminal_summary(terminalreporter, config):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Each test starts with no API token kept from an earlier test and the shared cache's cull
-    counter at zero, so that query counts do not depend on the tests that ran before."""
+    """Each test starts with no API token or rules kept from an earlier test (whose rows were rolled
+    back) and the shared cache's cull counter at zero, so that query counts do not depend on the tests that ran before."""
     import itertools
 
     import core.api_throttles
+    import core.config_cache
     import core.shared_cache
 
     core.api_throttles.token_cache_clear()
+    core.config_cache.forget()
     core.shared_cache.sets_made = itertools.count(1)
     yield
     core.api_throttles.token_cache_clear()

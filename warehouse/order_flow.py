@@ -6,8 +6,10 @@ not merge, split or re-route."""
 from collections import namedtuple
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import config_cache
 from orders.address import normalize_province
 from warehouse.carriers.proposal import rate_price
 from warehouse.models import WaveOrder, WaveStatus
@@ -54,8 +56,14 @@ def price_parcel(rates: list[RateRow], warehouse_ids, province: str, weight_g: i
 
 
 def shipping_estimate(warehouse_ids: list[int], province: str, weight_g: int) -> dict[int, Decimal]:
-    """``price_parcel`` from these warehouses' rates, read now (one statement)."""
-    return price_parcel(rate_rows(list(warehouse_ids)), warehouse_ids, province, weight_g)
+    """``price_parcel`` from the rates as this process last read them (``core.config_cache``), or
+    from these warehouses' rates read now (one statement) when nothing is kept."""
+    if settings.FLOW_RULES_CACHE_SECONDS <= 0:
+        return price_parcel(rate_rows(list(warehouse_ids)), warehouse_ids, province, weight_g)
+    rates = config_cache.kept("carrier_rates")
+    if rates is None:
+        rates = config_cache.keep("carrier_rates", rate_rows())
+    return price_parcel(rates, warehouse_ids, province, weight_g)
 
 
 def shipping_rate_card():

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import config_cache
 from core.sql import atomic_batch, batch, insert, prepared
 from inventory.models import Warehouse
 from orders.drafts import DraftInvalid, OrderDraft
@@ -102,17 +103,24 @@ def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> Prepa
     number_sql, number_params, day = number_statement(only_if=untaken_condition(draft.channel, draft.external_id))
     catalog_sql, catalog_params = catalog_statement(line.sku_code for line in draft.lines)
     phone = customer_phone(draft.recipient.name, draft.recipient.phone) or ""
-    flow_statements = [
-        config_statement(channel_code=draft.channel),
-        rules_statement(),
-        lists_statement([phone]),
-        refunds_statement([phone]),
-        *routing_statements(),
-    ]
+    # The shop's settings and rules as this process last read them (``core.config_cache``), or read now.
+    config = config_cache.kept(("flow_config", draft.channel))
+    rules = config_cache.kept("review_rules")
+    routing = config_cache.kept("routing_rules")
+    warehouse_codes = config_cache.kept("warehouse_codes") if with_rows else None
+    reads = {"lists": lists_statement([phone]), "refunds": refunds_statement([phone])}
+    if config is None:
+        reads["config"] = config_statement(channel_code=draft.channel)
+    if rules is None:
+        reads["rules"] = rules_statement()
+    if routing is None:
+        reads.update(zip(("routes", "categories", "cold"), routing_statements(), strict=True))
+    if with_rows and warehouse_codes is None:
+        reads["warehouses"] = (f"SELECT id, code FROM {connection.ops.quote_name(Warehouse._meta.db_table)}", [])  # noqa: S608
     postgres = connection.vendor == "postgresql"
-    cursors = [connection.cursor() for _ in range(4 + with_rows + len(flow_statements))]
-    lookup, numbering, catalog, sequence, *flow = cursors
-    warehouses = flow.pop() if with_rows else None
+    lookup, numbering, catalog, sequence = cursors = [connection.cursor() for _ in range(4)]
+    flow = {name: connection.cursor() for name in reads}
+    cursors += flow.values()
     try:
         with batch():
             lookup.execute(*taken_statement(draft.channel, [draft.external_id]))
@@ -122,10 +130,8 @@ def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> Prepa
             rows = None if postgres else lookup.fetchall()
             numbering.execute(number_sql, number_params)
             catalog.execute(catalog_sql, catalog_params)
-            for cursor, statement in zip(flow, flow_statements, strict=True):
-                cursor.execute(*statement)
-            if warehouses is not None:
-                warehouses.execute(f"SELECT id, code FROM {connection.ops.quote_name(Warehouse._meta.db_table)}")  # noqa: S608
+            for name, statement in reads.items():
+                flow[name].execute(*statement)
             if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
         # PostgreSQL: the answers came back together as the pipeline ended, one round trip.
@@ -134,14 +140,23 @@ def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> Prepa
             order_id = sequence.fetchone()[0]
         drawn = numbering.fetchone()
         skus, stock_rows = catalog_from_rows(catalog.fetchall())
-        warehouse_codes = dict(warehouses.fetchall()) if warehouses is not None else None
-        config, rules, lists, refunds, routes, categories, cold = (cursor.fetchall() for cursor in flow)
+        got = {name: cursor.fetchall() for name, cursor in flow.items()}
+        if config is None:
+            config = config_from_rows(got["config"])
+            if config.channel_id is not None:
+                config_cache.keep(("flow_config", draft.channel), config)
+        if rules is None:
+            rules = config_cache.keep("review_rules", rules_from_rows(got["rules"]))
+        if routing is None:
+            routing = config_cache.keep("routing_rules", routing_from_rows(got["routes"], got["categories"], got["cold"]))
+        if "warehouses" in got:
+            warehouse_codes = config_cache.keep("warehouse_codes", dict(got["warehouses"]))
         facts = FlowFacts(
-            config=config_from_rows(config),
-            rules=rules_from_rows(rules),
-            lists=lists_from_rows(lists),
-            refunds=refunds_from_rows(refunds).get(phone, []) if phone else [],
-            routing=routing_from_rows(routes, categories, cold),
+            config=config,
+            rules=rules,
+            lists=lists_from_rows(got["lists"]),
+            refunds=refunds_from_rows(got["refunds"]).get(phone, []) if phone else [],
+            routing=routing,
         )
     finally:
         for cursor in cursors:

@@ -103,6 +103,20 @@ def test_a_kept_token_costs_no_token_or_permission_query(erp, clock, settings):
     assert "authtoken_token" not in sql and "auth_permission" not in sql
 
 
+def test_a_kept_token_reads_its_rate_count_with_the_address_budget_in_one_statement(erp, clock, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 10
+    settings.API_THROTTLE_RATES = {"token": "3/min", "anonymous": "1000/min", "failed_token": "1000/min"}
+    client, _user, _token = erp
+    client.get(STOCK)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(STOCK).status_code == 200
+
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "oms_shared_cache" in q["sql"]]
+    assert len(reads) == 1 and "throttle_failed_token_" in reads[0] and "throttle_token_" in reads[0]
+    # ... and the count so read still limits the token.
+    assert [client.get(STOCK).status_code for _ in range(2)] == [200, 429]
+
+
 def test_wrong_tokens_are_never_kept_and_still_count_against_the_address(db, clock, settings):
     settings.API_TOKEN_CACHE_SECONDS = 10
     settings.API_THROTTLE_RATES = {"token": "1000/min", "anonymous": "1000/min", "failed_token": "2/min"}
