@@ -616,7 +616,7 @@ def test_the_intake_post_runs_prepared_and_the_list_does_not(api, stocked, taoba
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     settings.DB_PREPARE_THRESHOLD = 2
-    for _ in range(3):
+    for _ in range(4):
         assert api.post(ORDERS, intake_body(), format="json").status_code == 201
         assert api.get(ORDERS, {"status": "on_hold"}).status_code == 200
 

@@ -55,3 +55,27 @@ def test_insert_rows_writes_plain_tuples_as_bulk_create_writes_instances(place_o
     written = OrderLine.objects.exclude(pk__in=before).order_by("sku_code")
     assert [(ln.order_id, ln.sku_id, ln.sku_code, ln.title, ln.quantity, ln.unit_price, ln.reserved_quantity, ln.gift)
             for ln in written] == rows
+
+
+def test_insert_together_writes_each_group_in_one_statement_on_postgresql(place_order):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.sql import insert_together
+
+    order = place_order()
+    data = {"text": "地址 \"引号\"", "list": [1, None]}
+    by_django = OrderEvent.objects.bulk_create([OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, note="x", data=data)])
+    lines = OrderLine.objects.bulk_create([_line(order), _line(order)])
+    before = {model: set(model.objects.values_list("pk", flat=True)) for model in (OrderEvent, OrderLine)}
+    events = [OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, note="x", data=data)]
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_together([], [_line(order), _line(order)], events)
+
+    inserts = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
+    new_events = list(OrderEvent.objects.exclude(pk__in=before[OrderEvent]).values_list("pk", flat=True))
+    new_lines = list(OrderLine.objects.exclude(pk__in=before[OrderLine]).order_by("pk").values_list("pk", flat=True))
+    assert _rows(OrderEvent, new_events) == _rows(OrderEvent, [by_django[0].pk])
+    assert _rows(OrderLine, new_lines) == _rows(OrderLine, [line.pk for line in lines])

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import config_cache
-from core.sql import atomic_batch, batch, insert, prepared
+from core.sql import atomic_batch, batch, insert, insert_together, prepared
 from inventory.models import Warehouse
 from orders.drafts import DraftInvalid, OrderDraft
 from orders.events import EventAction, order_event
@@ -267,14 +267,14 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
         reservation=reservation,
         flow=prepared.flow,
     )
-    insert([order], returning_pk=prepared.order_id is None)
+    if prepared.order_id is None:
+        insert([order], returning_pk=True)
     source, lines, events = order_rows(
         order=order, draft=draft, channel_code=draft.channel, skus=prepared.skus, reservation=reservation,
         actor=actor, decision=decision,
     )
-    insert([source])
-    insert(lines)
-    insert(events)
+    # The id was drawn ahead (PostgreSQL): the order and its rows go in one statement.
+    insert_together(*([[order]] if prepared.order_id is not None else []), [source], lines, events)
     if prepared.warehouse_codes is not None:
         attach_rows(
             order, source=source, lines=lines, events=events, channel_code=draft.channel,
