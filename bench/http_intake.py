@@ -20,6 +20,9 @@ Each round, for ``--seconds`` each:
 Checks (the script fails if one does not hold): every answer is 201 (single) or 200 with no
 ``invalid`` (batch); the orders in the database are exactly the ones answered; every stock row
 matches its ledger. Rounds: one short warm-up, then ``--rounds`` (default 3); figures are medians.
+On a server with autovacuum off, each run starts after an untimed ``VACUUM ANALYZE`` (every
+request updates its token's rate-limit row and its idempotency record: without it the dead rows
+pile up run after run).
 
 What it writes: a dedicated PostgreSQL database (``--database-url``, default
 postgres://postgres@127.0.0.1:5432/oms_bench_http, or $DATABASE_URL; its name must contain
@@ -49,7 +52,7 @@ import time
 
 import _common
 from intake import build_drafts, check_ledger, seed_catalog
-from webhooks import free_port, percentile, start_gunicorn, stop
+from webhooks import autovacuum_off, free_port, percentile, start_gunicorn, stop, vacuum
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/oms_bench_http"
 
@@ -268,6 +271,10 @@ def main() -> int:
         log = tempfile.NamedTemporaryFile("w+", prefix="bench-http-", suffix=".log", delete=False)  # noqa: SIM115
         print(f"server output: {log.name}", flush=True)
         server = start_gunicorn("oms.wsgi:application", port, env, args, log)
+        vacuum_between = autovacuum_off()
+        if vacuum_between:
+            print("this PostgreSQL runs with autovacuum off: VACUUM ANALYZE before each run (untimed), as autovacuum "
+                  "would between bursts", flush=True)
         try:
             with _common.WorkerPool(raw_processes, args.database_url, raw_handle) as pool:
                 for round_no in range(1 - args.warmup, args.rounds + 1):
@@ -282,6 +289,8 @@ def main() -> int:
                         ("batch", args.batch_clients, args.batch_size),
                     ]
                     for mode, clients, batch in runs:
+                        if vacuum_between:
+                            vacuum()
                         channel = new_channel(f"http-{mode}-{label}")
                         job = {**base, "channel": channel, "seed": f"{mode}{round_no}", "phone_tag": 10 + round_no,
                                "batch_size": batch}
@@ -303,6 +312,8 @@ def main() -> int:
                             else:
                                 figures["batch"].append(s["per_s"])
                                 figures["batch_p50"].append(s["p50"])
+                    if vacuum_between:
+                        vacuum()
                     channel = new_channel(f"http-raw-{label}")
                     job = {**base, "channel": channel, "seed": f"raw{round_no}", "phone_tag": 10 + round_no}
                     wall, results = pool.run(job)

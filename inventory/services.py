@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import F, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.sql import bulk_insert, insert, slices
@@ -112,7 +113,8 @@ def _write_movements(quantities: dict[int, int], reason: str, *, on_hand: int, r
 def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> None:
     """Reserve every line or none (raises ``InsufficientStock``). Locks the rows in pk order.
 
-    One guarded ``UPDATE … RETURNING`` (see ``_reserve_rows``) inside its own savepoint: when a row
+    One guarded ``UPDATE … RETURNING`` (see ``_reserve_rows``; on PostgreSQL with its ledger rows
+    in the same statement, ``_reserve_with_ledger``) inside its own savepoint: when a row
     lacks stock, rolling the savepoint back undoes the rows this call did reserve and releases
     every row lock it took, so a caller trying another warehouse next cannot deadlock with an
     order falling back the other way. (On PostgreSQL the intake sends the savepoint statements in
@@ -120,15 +122,55 @@ def stock_reserve(*, lines: Sequence[StockLine], reference: str, actor=None) -> 
     """
     quantities = _merged(lines)
     with transaction.atomic():
-        reserved = _reserve_rows(quantities)
-        if len(reserved) == len(quantities):
-            _write_movements(
-                quantities, MovementReason.RESERVE, on_hand=0, reserved=1, reference=reference, actor=actor
-            )
-            return
+        if connection.vendor == "postgresql" and len(quantities) <= MAX_ROWS_WITH_LEDGER:
+            if _reserve_with_ledger(quantities, reference=reference, actor=actor):
+                return
+        else:
+            reserved = _reserve_rows(quantities)
+            if len(reserved) == len(quantities):
+                _write_movements(
+                    quantities, MovementReason.RESERVE, on_hand=0, reserved=1, reference=reference, actor=actor
+                )
+                return
         transaction.set_rollback(True)
     # Read after the rollback, so rows this call had partly reserved are not reported short.
     raise _shortage(quantities)
+
+
+#: Rows one ``_reserve_with_ledger`` statement takes (its parameters stay far under the limit).
+MAX_ROWS_WITH_LEDGER = 1000
+
+
+def _reserve_with_ledger(quantities: dict[int, int], *, reference: str, actor) -> bool:
+    """PostgreSQL: ``_reserve_rows``'s guarded update and the ledger rows of the rows it reserved in
+    one statement (the UPDATE as a data-modifying CTE; the ledger in pk order, as
+    ``_write_movements`` writes it). True when every row was reserved; otherwise the caller rolls
+    its savepoint back, which undoes the partial reservation and its ledger rows alike."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    ledger = connection.ops.quote_name(StockMovement._meta.db_table)
+    actor_type = StockMovement._meta.get_field("actor").db_type(connection)
+    ids = sorted(quantities)
+    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(ids)) + " END"
+    case_params = [value for pk in ids for value in (pk, quantities[pk])]
+    in_ids = ", ".join(["%s"] * len(ids))
+    where = f"id IN ({in_ids}) AND on_hand >= reserved + {case}"
+    params = [*case_params, *ids, *case_params]  # the SET's CASE, then the WHERE's
+    if len(ids) > 1:
+        where += f" AND id IN (SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE)"  # noqa: S608
+        params += ids
+    # Only quoted table names, a column type and placeholders are interpolated; values are parameters.
+    sql = (
+        f"WITH taken AS (UPDATE {table} SET reserved = reserved + {case} WHERE {where} "  # noqa: S608
+        f"RETURNING id, {case} AS quantity) "
+        f"INSERT INTO {ledger} (stock_level_id, delta_on_hand, delta_reserved, reason, note, reference, actor_id, at) "
+        f"SELECT id, 0, quantity, %s, '', %s, CAST(%s AS {actor_type}), %s FROM taken ORDER BY id "
+        "RETURNING stock_level_id"
+    )
+    params = [*params, *case_params, MovementReason.RESERVE.value, reference,
+              actor.pk if actor is not None else None, timezone.now()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall()) == len(ids)
 
 
 def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]], actor=None) -> None:

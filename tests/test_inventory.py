@@ -217,6 +217,24 @@ def test_reserve_inside_a_transaction_leaves_it_usable_after_a_refusal(cup_stock
     assert_ledger_matches()
 
 
+def test_a_reservation_writes_one_ledger_row_per_stock_row_with_its_reference_actor_and_time(cup_stock, sleeve_stock):
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    actor = User.objects.create_user("picker_li")
+    started = timezone.now()
+    stock_reserve(lines=[StockLine(sleeve_stock.pk, 2), StockLine(cup_stock.pk, 1)], reference="SO-9", actor=actor)
+
+    rows = list(StockMovement.objects.filter(reference="SO-9").order_by("id").values_list(
+        "stock_level_id", "delta_on_hand", "delta_reserved", "reason", "note", "actor_id", "at"))
+    assert [row[:6] for row in rows] == [
+        (pk, 0, qty, MovementReason.RESERVE, "", actor.pk)
+        for pk, qty in sorted({cup_stock.pk: 1, sleeve_stock.pk: 2}.items())
+    ]
+    assert all(started <= row[6] <= timezone.now() for row in rows)
+    assert_ledger_matches()
+
+
 def test_reserve_merges_lines_for_the_same_row(cup_stock):
     stock_reserve(lines=[StockLine(cup_stock.pk, 3), StockLine(cup_stock.pk, 4)], reference="SO-1")
     assert _level(cup_stock) == (10, 7)
