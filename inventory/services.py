@@ -146,28 +146,18 @@ def _reserve_with_ledger(quantities: dict[int, int], *, reference: str, actor) -
     one statement (the UPDATE as a data-modifying CTE; the ledger in pk order, as
     ``_write_movements`` writes it). True when every row was reserved; otherwise the caller rolls
     its savepoint back, which undoes the partial reservation and its ledger rows alike."""
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
     ledger = connection.ops.quote_name(StockMovement._meta.db_table)
     actor_type = StockMovement._meta.get_field("actor").db_type(connection)
     ids = sorted(quantities)
-    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(ids)) + " END"
-    case_params = [value for pk in ids for value in (pk, quantities[pk])]
-    in_ids = ", ".join(["%s"] * len(ids))
-    where = f"id IN ({in_ids}) AND on_hand >= reserved + {case}"
-    params = [*case_params, *ids, *case_params]  # the SET's CASE, then the WHERE's
-    if len(ids) > 1:
-        where += f" AND id IN (SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE)"  # noqa: S608
-        params += ids
-    # Only quoted table names, a column type and placeholders are interpolated; values are parameters.
+    update, params = _reserve_statement(ids, quantities, with_quantity=True)
+    # Only a quoted table name, a column type and placeholders are interpolated; values are parameters.
     sql = (
-        f"WITH taken AS (UPDATE {table} SET reserved = reserved + {case} WHERE {where} "  # noqa: S608
-        f"RETURNING id, {case} AS quantity) "
+        f"WITH taken AS ({update}) "  # noqa: S608
         f"INSERT INTO {ledger} (stock_level_id, delta_on_hand, delta_reserved, reason, note, reference, actor_id, at) "
         f"SELECT id, 0, quantity, %s, '', %s, CAST(%s AS {actor_type}), %s FROM taken ORDER BY id "
         "RETURNING stock_level_id"
     )
-    params = [*params, *case_params, MovementReason.RESERVE.value, reference,
-              actor.pk if actor is not None else None, timezone.now()]
+    params += [MovementReason.RESERVE.value, reference, actor.pk if actor is not None else None, timezone.now()]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall()) == len(ids)
@@ -205,6 +195,27 @@ def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]
     raise _shortage(totals)
 
 
+def _reserve_statement(ids: list[int], quantities: dict[int, int], *, with_quantity: bool = False) -> tuple[str, list]:
+    """The guarded ``UPDATE … SET reserved = reserved + qty … RETURNING id`` over ``ids`` (in pk
+    order), each row's ``qty`` from ``quantities``; ``with_quantity`` returns it too, as
+    ``quantity``. Where the database locks rows, a multi-row update locks them in pk order first."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(ids)) + " END"
+    case_params = [value for pk in ids for value in (pk, quantities[pk])]
+    in_ids = ", ".join(["%s"] * len(ids))
+    where = [f"id IN ({in_ids})", f"on_hand >= reserved + {case}"]
+    params = [*case_params, *ids, *case_params]  # the SET's CASE, then the WHERE's
+    if connection.features.has_select_for_update and len(ids) > 1:
+        where.append(f"id IN (SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE)")  # noqa: S608
+        params += ids
+    returning = "id"
+    if with_quantity:
+        returning += f", {case} AS quantity"
+        params += case_params
+    # Only the quoted table name and placeholders are interpolated; ids and quantities are parameters.
+    return f"UPDATE {table} SET reserved = reserved + {case} WHERE {' AND '.join(where)} RETURNING {returning}", params  # noqa: S608
+
+
 def _reserve_rows(quantities: dict[int, int]) -> list[int]:
     """``reserved += qty`` on each row whose ``on_hand`` covers it; returns the ids it updated. The
     one reservation statement, for one order (``stock_reserve``) and for a batch
@@ -213,21 +224,11 @@ def _reserve_rows(quantities: dict[int, int]) -> list[int]:
 
     Raw SQL: Django's ``Case(When(pk=…))`` resolves a filter per row, which made this the
     costliest statement of an intake to build (docs/BENCHMARKS.md)."""
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
     lock = connection.features.has_select_for_update
     updated: list[int] = []
     with connection.cursor() as cursor:
         for ids in slices(sorted(quantities), params_each=6 if lock else 5):
-            case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(ids)) + " END"
-            case_params = [value for pk in ids for value in (pk, quantities[pk])]
-            in_ids = ", ".join(["%s"] * len(ids))
-            where = [f"id IN ({in_ids})", f"on_hand >= reserved + {case}"]
-            params = [*case_params, *ids, *case_params]
-            if lock and len(ids) > 1:
-                where.append(f"id IN (SELECT id FROM {table} WHERE id IN ({in_ids}) ORDER BY id FOR UPDATE)")  # noqa: S608
-                params += ids
-            # Only the quoted table name and placeholders are interpolated; ids and quantities are parameters.
-            sql = f"UPDATE {table} SET reserved = reserved + {case} WHERE {' AND '.join(where)} RETURNING id"  # noqa: S608
+            sql, params = _reserve_statement(ids, quantities)
             cursor.execute(sql, params)
             updated += [row[0] for row in cursor.fetchall()]
     return updated
