@@ -4,9 +4,10 @@ process for ``settings.FLOW_RULES_CACHE_SECONDS`` after they were read.
 
 A change saved or deleted through the ORM empties this process's copy at once (``forget_on_change``
 connects the models' signals); the other web and worker processes read it again within that time.
-With ``0`` nothing is kept. What ops do to one order (re-route, split, the batch and import intakes,
-which read once per batch anyway) reads the rules afresh every time: only the hot path of one order
-at a time uses this.
+With ``0`` nothing is kept. Re-routing and splitting an order, and the batch and import intakes
+(which read once per batch anyway), read the rules and settings afresh every time; only the carrier
+rates, priced for any one order's routing tie (``warehouse.order_flow.shipping_estimate``), are
+shared with them.
 """
 
 import threading

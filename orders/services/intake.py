@@ -267,14 +267,14 @@ def _create(*, draft: OrderDraft, prepared: PreparedIntake, number: str, actor) 
         reservation=reservation,
         flow=prepared.flow,
     )
-    if prepared.order_id is None:
+    drawn_ahead = prepared.order_id is not None  # PostgreSQL: the order goes in with its rows, below
+    if not drawn_ahead:
         insert([order], returning_pk=True)
     source, lines, events = order_rows(
         order=order, draft=draft, channel_code=draft.channel, skus=prepared.skus, reservation=reservation,
         actor=actor, decision=decision,
     )
-    # The id was drawn ahead (PostgreSQL): the order and its rows go in one statement.
-    insert_together(*([[order]] if prepared.order_id is not None else []), [source], lines, events)
+    insert_together([order] if drawn_ahead else [], [source], lines, events)
     if prepared.warehouse_codes is not None:
         attach_rows(
             order, source=source, lines=lines, events=events, channel_code=draft.channel,
