@@ -5,7 +5,9 @@ updates or inserts it in a transaction: five statements for each API request's r
 Here ``set`` is one ``INSERT … ON CONFLICT (cache_key) DO UPDATE`` (PostgreSQL and SQLite both
 have it) that stores the same value and expiry in the same format (so ``get`` and the rest are
 Django's), and the table is counted and culled on one ``set`` in ``CULL_EVERY`` per process
-instead of on every one. ``add`` and ``touch`` keep Django's behaviour.
+instead of on every one. ``add`` and ``touch`` keep Django's behaviour. On PostgreSQL a ``set``
+made outside a transaction commits without waiting for the disk (``core.sql.async_commit_source``:
+a count lost in a crash is harmless).
 """
 
 import base64
@@ -18,6 +20,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router
 from django.utils.timezone import now as tz_now
+
+from core.sql import async_commit_source
 
 CULL_EVERY = 100
 #: Sets made in this process (every thread's cache object counts here).
@@ -45,8 +49,10 @@ class SharedDatabaseCache(DatabaseCache):
                 entries = cursor.fetchone()[0]
                 if entries > self._max_entries:
                     self._cull(db, cursor, tz_now().replace(microsecond=0), entries)
+            source = async_commit_source()
+            values = f"SELECT %s, %s, %s FROM {source}" if source else "VALUES (%s, %s, %s)"  # noqa: S608
             cursor.execute(
-                f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) VALUES (%s, %s, %s) "  # noqa: S608
+                f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) {values} "  # noqa: S608
                 f"ON CONFLICT ({key_column}) DO UPDATE SET {value_column} = EXCLUDED.{value_column}, "
                 f"{expires_column} = EXCLUDED.{expires_column}",
                 [key, encoded, expires],

@@ -16,6 +16,28 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
+#: Bounds raised by ``keep_statement_parsing``: a statement up to this many parameters and bytes.
+PARSE_CACHE_PARAMS = 256
+PARSE_CACHE_BYTES = 16384
+
+
+def keep_statement_parsing() -> None:
+    """Let psycopg keep the parsing of our larger statements too (called once, at start-up).
+
+    psycopg converts a statement's ``%s`` placeholders to PostgreSQL's ``$n`` by parsing its text,
+    and keeps the result (an LRU of 128 statements) only for statements of at most 50 parameters
+    and 4,096 bytes (``psycopg._queries``, pinned in requirements.lock). A new order's one INSERT
+    (``insert_together``: order, source, lines, events; about 100 parameters) was parsed again on
+    every POST, about 4 % of its Python. Statements larger still (a batch's thousands of
+    parameters) are parsed each time, as before. Does nothing if psycopg no longer has the bounds."""
+    try:
+        from psycopg import _queries
+    except ImportError:
+        return
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS") and hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH"):
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, PARSE_CACHE_PARAMS)
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PARSE_CACHE_BYTES)
+
 
 def insert(objs: list, *, returning_pk: bool = False) -> None:
     """INSERT ``objs`` (instances of one model; primary keys all unset, or all set) in one
@@ -118,6 +140,23 @@ def _pipeline():
     # Django's (an IntegrityError for a unique violation), as a cursor's would be.
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+def async_commit_source() -> str | None:
+    """A one-row source (``FROM`` it in an ``INSERT … SELECT`` or an ``UPDATE``, ``USING`` it in a
+    ``DELETE``) whose reading turns ``synchronous_commit`` off for the transaction it runs in
+    (PostgreSQL's ``set_config(…, true)``: this transaction only), so that a statement running
+    alone in autocommit mode commits without waiting for its WAL to reach the disk. Where that
+    cannot be so, None: not PostgreSQL, or inside a transaction (whose other writes must wait).
+
+    For bookkeeping whose loss in a crash is harmless: rate-limit counts and the
+    ``Idempotency-Key`` records. The WAL is written in order, so such a commit is on disk as soon
+    as any later commit that waits is (an order taken in right after its claim); a crash loses at
+    most the last fraction of a second of them (``wal_writer_delay``), never a commit that waited.
+    Saves a disk flush (an fdatasync of the WAL) per statement: three of a POST's four."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
+        return None
+    return "(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
 
 
 @contextmanager

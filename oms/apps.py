@@ -10,8 +10,11 @@ class OmsConfig(AppConfig):
         from django.contrib import admin
         from django_q.signals import post_spawn
 
+        from core.sql import keep_statement_parsing
         from oms.forms import BackOfficeAuthenticationForm
         from oms.worker import lower_priority
+
+        keep_statement_parsing()
 
         post_spawn.connect(lower_priority, dispatch_uid="oms.worker.lower_priority")
 

@@ -14,7 +14,12 @@ Only successful (2xx) answers are stored. A refused request (400, 409, 5xx) rele
 so the client can fix the body or wait and retry with the same key. Two concurrent requests with
 one key race on the unique constraint; the loser's insert does nothing and it reads the winner's
 record. A claim left by a
-process that died mid-request is taken over after ``CLAIM_TIMEOUT``. Records are purged with
+process that died mid-request is taken over after ``CLAIM_TIMEOUT``. On PostgreSQL the claim, the
+stored answer and a release commit without waiting for the disk (``core.sql.async_commit_source``):
+the order's own commit, which waits, puts the claim before it on disk too; a crash right after
+an answer may lose the stored answer, and the retry then gets 409 in progress until the claim is
+taken over, then the same order as a duplicate (200), as after a crash between the order's commit
+and the store. Records are purged with
 ``manage.py purge_idempotency_keys`` (``idempotency_purge``).
 """
 
@@ -31,6 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api_errors import ApiError, Conflict
+from core.sql import async_commit_source
 from orders.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -83,9 +89,11 @@ def _find(*, user, key: str) -> IdempotencyRecord | None:
 def _insert(*, user, key: str, fingerprint: str) -> int | None:
     """Claim the key in one statement: the new record's id, or None if the key is already taken."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    source = async_commit_source()
+    values = f"SELECT %s, %s, %s, %s FROM {source}" if source else "VALUES (%s, %s, %s, %s)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table()} (user_id, key, request_hash, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {_table()} (user_id, key, request_hash, created_at) {values} "  # noqa: S608
             "ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
             [user.pk, key, fingerprint, now],
         )
@@ -114,16 +122,20 @@ def _store(pk: int, response: Response) -> None:
     """The answer kept for replays, in one ``UPDATE`` (the body as the JSON the client got)."""
     body = JSONRenderer().render(response.data).decode()
     value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    source = async_commit_source()
+    source = f" FROM {source}" if source else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table()} SET response_status = %s, response_body = {value} WHERE id = %s",  # noqa: S608
+            f"UPDATE {_table()} SET response_status = %s, response_body = {value}{source} WHERE id = %s",  # noqa: S608
             [response.status_code, body, pk],
         )
 
 
 def _release(pk: int) -> None:
+    source = async_commit_source()
+    using = f" USING {source}" if source else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table()} WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"DELETE FROM {_table()}{using} WHERE id = %s", [pk])  # noqa: S608
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -79,3 +79,30 @@ def test_insert_together_writes_each_group_in_one_statement_on_postgresql(place_
     new_lines = list(OrderLine.objects.exclude(pk__in=before[OrderLine]).order_by("pk").values_list("pk", flat=True))
     assert _rows(OrderEvent, new_events) == _rows(OrderEvent, [by_django[0].pk])
     assert _rows(OrderLine, new_lines) == _rows(OrderLine, [line.pk for line in lines])
+
+
+def test_the_parsing_of_a_new_orders_insert_is_kept(place_order):
+    """psycopg keeps a statement's placeholder parsing only under its bounds; ours are raised at
+    start-up so that a new order's ~100-parameter INSERT is parsed once per process."""
+    from django.db import connection
+    from psycopg import _queries
+
+    from core.sql import PARSE_CACHE_BYTES, PARSE_CACHE_PARAMS, insert_together
+
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= PARSE_CACHE_PARAMS
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= PARSE_CACHE_BYTES
+    if connection.vendor != "postgresql":
+        return
+    order = place_order()
+
+    def write():
+        lines = [_line(order) for _ in range(8)]
+        events = [OrderEvent(order_id=order.pk, action=EventAction.HOLD_REASON, from_status="on_hold", note="x",
+                             data={}) for _ in range(4)]
+        insert_together(lines, events)
+
+    write()
+    before = _queries._query2pg.cache_info()
+    write()
+    after = _queries._query2pg.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
