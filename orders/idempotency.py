@@ -123,10 +123,10 @@ def _store(pk: int, response: Response) -> None:
     body = JSONRenderer().render(response.data).decode()
     value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     source = async_commit_source()
-    source = f" FROM {source}" if source else ""
+    from_source = f" FROM {source}" if source else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table()} SET response_status = %s, response_body = {value}{source} WHERE id = %s",  # noqa: S608
+            f"UPDATE {_table()} SET response_status = %s, response_body = {value}{from_source} WHERE id = %s",  # noqa: S608
             [response.status_code, body, pk],
         )
 

@@ -49,7 +49,7 @@ def test_the_rate_limit_count_and_the_idempotency_record_commit_without_waiting(
     assert all(SET_CONFIG in q["sql"] for q in queries)
     assert shared.get("count") == [3]
 
-    erp, user = make_client("erp")
+    erp, _user = make_client("erp")
     with CaptureQueriesContext(connection) as queries:
         first = post(erp, body())
     record_sql = [q["sql"] for q in queries if "orders_idempotencyrecord" in q["sql"]]
