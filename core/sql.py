@@ -30,10 +30,8 @@ def keep_statement_parsing() -> None:
     (``insert_together``: order, source, lines, events; about 100 parameters) was parsed again on
     every POST, about 4 % of its Python. Statements larger still (a batch's thousands of
     parameters) are parsed each time, as before. Does nothing if psycopg no longer has the bounds."""
-    try:
-        from psycopg import _queries
-    except ImportError:
-        return
+    from psycopg import _queries
+
     if hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS") and hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH"):
         _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, PARSE_CACHE_PARAMS)
         _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PARSE_CACHE_BYTES)
