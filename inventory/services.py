@@ -6,6 +6,7 @@ writes a ``StockMovement`` in the same transaction. Functions that touch several
 them in primary-key order, so two multi-line orders can never deadlock each other.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -147,7 +148,7 @@ def _reserve_with_ledger(quantities: dict[int, int], *, reference: str, actor) -
     ``_write_movements`` writes it). True when every row was reserved; otherwise the caller rolls
     its savepoint back, which undoes the partial reservation and its ledger rows alike."""
     ledger = connection.ops.quote_name(StockMovement._meta.db_table)
-    actor_type = StockMovement._meta.get_field("actor").db_type(connection)
+    actor_type = _actor_db_type(connection.vendor)
     ids = sorted(quantities)
     update, params = _reserve_statement(ids, quantities, with_quantity=True)
     # Only a quoted table name, a column type and placeholders are interpolated; values are parameters.
@@ -161,6 +162,12 @@ def _reserve_with_ledger(quantities: dict[int, int], *, reference: str, actor) -
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall()) == len(ids)
+
+
+@functools.cache
+def _actor_db_type(vendor: str) -> str:
+    """The ledger's actor column type (asked of Django once per process: it builds it each time)."""
+    return StockMovement._meta.get_field("actor").db_type(connection)
 
 
 def stock_reserve_many(*, reservations: Sequence[tuple[str, Sequence[StockLine]]], actor=None) -> None:

@@ -97,6 +97,9 @@ DATABASES = {
 DB_PREPARE_THRESHOLD = max(env_int("DB_PREPARE_THRESHOLD", 5), 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=None)
+    # Django's backend, with the per-request health check (``SELECT 1``) only on a connection that
+    # has been idle for a second or more (core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions let the web process and the worker both write
     # without "database is locked"; the busy timeout makes writers queue instead of failing.
