@@ -5,7 +5,10 @@ updates or inserts it in a transaction: five statements for each API request's r
 Here ``set`` is one ``INSERT … ON CONFLICT (cache_key) DO UPDATE`` (PostgreSQL and SQLite both
 have it) that stores the same value and expiry in the same format (so ``get`` and the rest are
 Django's), and the table is counted and culled on one ``set`` in ``CULL_EVERY`` per process
-instead of on every one. ``add`` and ``touch`` keep Django's behaviour. On PostgreSQL a ``set``
+instead of on every one. ``get_many`` (the API's one read per request) is Django's without
+building a model expression on every call to convert the expiry column (a fifth of that read's
+time): the converters are looked up once per connection. ``add`` and ``touch`` keep Django's
+behaviour. On PostgreSQL a ``set``
 made outside a transaction commits without waiting for the disk (``core.sql.async_commit_source``:
 a count lost in a crash is harmless).
 """
@@ -18,7 +21,7 @@ from itertools import count
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils.timezone import now as tz_now
 
 from core.sql import async_commit_source
@@ -29,6 +32,35 @@ sets_made = count(1)
 
 
 class SharedDatabaseCache(DatabaseCache):
+    def get_many(self, keys, version=None):
+        if not keys:
+            return {}
+        key_map = {self.make_and_validate_key(key, version=version): key for key in keys}
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        key_column, value_column, expires_column, table = (
+            connection.ops.quote_name(name) for name in ("cache_key", "value", "expires", self._table)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {key_column}, {value_column}, {expires_column} FROM {table} "  # noqa: S608
+                f"WHERE {key_column} IN ({', '.join(['%s'] * len(key_map))})",
+                list(key_map),
+            )
+            rows = cursor.fetchall()
+        expression, converters = _expiry_converters(connection)
+        now = tz_now()
+        found, expired = {}, []
+        for key, value, expires in rows:
+            for converter in converters:
+                expires = converter(expires, expression, connection)
+            if expires < now:
+                expired.append(key)
+            else:
+                value = connection.ops.process_clob(value)
+                found[key_map.get(key)] = pickle.loads(base64.b64decode(value.encode()))  # noqa: S301 (our own rows)
+        self._base_delete_many(expired)
+        return found
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
@@ -57,3 +89,14 @@ class SharedDatabaseCache(DatabaseCache):
                 f"{expires_column} = EXCLUDED.{expires_column}",
                 [key, encoded, expires],
             )
+
+
+def _expiry_converters(connection) -> tuple:
+    """The expression and converters Django's cache applies to the ``expires`` column, made once
+    per connection (Django builds them on every read)."""
+    kept = getattr(connection, "oms_cache_expiry_converters", None)
+    if kept is None:
+        expression = models.Expression(output_field=models.DateTimeField())
+        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        kept = connection.oms_cache_expiry_converters = (expression, converters)
+    return kept

@@ -63,18 +63,18 @@ def idempotent_response(request: Request, handler: Callable[[], Response]) -> Re
             code="invalid_idempotency_key",
         )
     fingerprint = request_fingerprint(request)
-    record, owned = _claim(user=request.user, key=key, fingerprint=fingerprint)
-    if not owned:
-        return _replay(record, fingerprint)
+    pk, earlier = _claim(user=request.user, key=key, fingerprint=fingerprint)
+    if earlier is not None:
+        return _replay(earlier, fingerprint)
     try:
         response = handler()
     except BaseException:
-        _release(record.pk)
+        _release(pk)
         raise
     if 200 <= response.status_code < 300:
-        _store(record.pk, response)
+        _store(pk, response)
     else:
-        _release(record.pk)
+        _release(pk)
     return response
 
 
@@ -101,12 +101,13 @@ def _insert(*, user, key: str, fingerprint: str) -> int | None:
     return row[0] if row else None
 
 
-def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
-    """The record for this key and whether this request now owns it (and must do the work)."""
+def _claim(*, user, key: str, fingerprint: str) -> tuple[int | None, IdempotencyRecord | None]:
+    """(the new record's id, None) when this request now owns the key and must do the work, or
+    (None, the earlier request's record) when it does not."""
     for _attempt in range(3):
         pk = _insert(user=user, key=key, fingerprint=fingerprint)
         if pk is not None:
-            return IdempotencyRecord(pk=pk, user=user, key=key, request_hash=fingerprint), True
+            return pk, None
         record = _find(user=user, key=key)
         if record is None:
             continue  # released by its request (refused) between our insert and this read: claim again
@@ -114,7 +115,7 @@ def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool
             # Abandoned by a process that died mid-request; remove it only if still abandoned.
             IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
             continue
-        return record, False
+        return None, record
     raise _in_progress()
 
 

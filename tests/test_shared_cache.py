@@ -66,3 +66,33 @@ def test_expired_entries_are_culled_now_and_then(db, monkeypatch, settings):
         cursor.execute(f"SELECT cache_key FROM {settings.CACHES['shared']['LOCATION']}")
         keys = [row[0] for row in cursor.fetchall()]
     assert [k for k in keys if "old" in k] == [] and any("fresh" in k for k in keys)
+
+
+def test_get_many_reads_live_entries_in_one_statement_and_drops_expired_ones(db, settings):
+    shared = caches["shared"]
+    shared.set("live1", {"n": 1}, 60)
+    shared.set("live2", [2.5], 60)
+    shared.set("gone", "x", 0)  # expired at once
+
+    with CaptureQueriesContext(connection) as queries:
+        found = shared.get_many(["live1", "live2", "gone", "never"])
+    assert found == {"live1": {"n": 1}, "live2": [2.5]}
+    assert queries[0]["sql"].startswith("SELECT") and len(queries) == 2  # the read, then the expired key's delete
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {settings.CACHES['shared']['LOCATION']}")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert not any("gone" in k for k in keys) and sum("live" in k for k in keys) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert shared.get_many(["live1"]) == {"live1": {"n": 1}}
+    assert len(queries) == 1
+
+
+def test_get_many_converts_the_expiry_column_once_per_connection(db, monkeypatch):
+    import core.shared_cache
+
+    shared = caches["shared"]
+    shared.set("k", 1, 60)
+    shared.get_many(["k"])
+    monkeypatch.setattr(core.shared_cache.models, "Expression", None)  # building one now would fail
+    assert shared.get_many(["k"]) == {"k": 1}
