@@ -1,5 +1,6 @@
 """Bookkeeping commits that do not wait for the disk (``core.sql.async_commit_source``): rate-limit
-counts and ``Idempotency-Key`` records on PostgreSQL, outside a transaction only."""
+counts, ``Idempotency-Key`` records and the day's order-number counter on PostgreSQL, outside a
+transaction only."""
 
 import pytest
 from django.core.cache import caches
@@ -8,6 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from core.sql import async_commit_source
 from orders.models import IdempotencyRecord, Order
+from orders.numbering import next_order_numbers
+from orders.serializers import OrderIntakeInput
+from orders.services import order_intake
 from tests.test_api_idempotency import body, make_client, post
 
 SET_CONFIG = "set_config('synchronous_commit', 'off', true)"
@@ -68,4 +72,32 @@ def test_the_rate_limit_count_and_the_idempotency_record_commit_without_waiting(
     released = [q["sql"] for q in queries if q["sql"].startswith('DELETE FROM "orders_idempotencyrecord"')]
     assert len(released) == 1 and SET_CONFIG in released[0]
     assert not IdempotencyRecord.objects.filter(key="key-2").exists()
+    assert _setting() == "on"
+
+
+@pytest.mark.postgres
+def test_the_day_counter_commits_without_waiting_last_in_the_intakes_first_round_trip(transactional_db, stocked,
+                                                                                      taobao_channel):
+    _erp, user = make_client("erp")
+
+    draft_input = OrderIntakeInput(data=body("TB-9101"))
+    assert draft_input.is_valid(), draft_input.errors
+    with CaptureQueriesContext(connection) as queries:
+        result = order_intake(draft=draft_input.to_draft(), actor=user)
+    assert result.created
+    sql = [q["sql"] for q in queries]
+    numbering = [i for i, s in enumerate(sql) if s.startswith("INSERT INTO orders_ordernumbersequence")]
+    assert len(numbering) == 1 and SET_CONFIG in sql[numbering[0]]
+    # The last statement of the first round trip, after its reads: the counter row, every new
+    # order's, is locked from there to the end of that round trip only.
+    assert sql.index("BEGIN") == numbering[0] + 1
+    assert all(s.startswith("SELECT") for s in sql[: numbering[0]])
+    assert all(SET_CONFIG not in s for s in sql if s.startswith('WITH w0 AS (INSERT INTO "orders_order"'))
+
+    with CaptureQueriesContext(connection) as queries:
+        numbers = next_order_numbers(3)
+    assert len(set(numbers)) == 3 and SET_CONFIG in queries[0]["sql"]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        next_order_numbers(1)  # inside a transaction: it waits with the rest of it
+    assert SET_CONFIG not in queries[-1]["sql"]
     assert _setting() == "on"

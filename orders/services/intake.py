@@ -94,7 +94,8 @@ def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> Prepa
     unless it is a repeat, the SKUs with their free stock, what the auto-review and the routing
     read (``orders.flow_reads``: settings, rules, lists, the buyer's refunds), and (PostgreSQL) an order id. In
     autocommit, outside the intake's transaction: the number so that its counter row is locked
-    for this one round trip only (see ``orders.numbering``); the stock as a first look only, since
+    for the end of this one round trip only (on PostgreSQL its last statement, committed without
+    waiting for the disk; see ``orders.numbering``); the stock as a first look only, since
     the reservation itself is the guarded update. Whatever changes meanwhile, ``order_intake`` still takes the platform order
     in once (a number drawn for nothing leaves a gap)."""
     draft = draft.normalized()
@@ -128,12 +129,16 @@ def order_intake_prepare(*, draft: OrderDraft, with_rows: bool = False) -> Prepa
             # connection pins an old WAL snapshot, and the write then fails at once with "database is
             # locked" (no busy wait) whenever another process committed in between.
             rows = None if postgres else lookup.fetchall()
-            numbering.execute(number_sql, number_params)
+            if not postgres:
+                numbering.execute(number_sql, number_params)
             catalog.execute(catalog_sql, catalog_params)
             for name, statement in reads.items():
                 flow[name].execute(*statement)
             if postgres:
                 sequence.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
+                # Last: the pipeline is one implicit transaction, which holds the day's counter row
+                # (every new order's) from this statement to its end.
+                numbering.execute(number_sql, number_params)
         # PostgreSQL: the answers came back together as the pipeline ended, one round trip.
         if postgres:
             rows = lookup.fetchall()
