@@ -28,7 +28,8 @@ def drop_pattern_indexes(columns_by_table: dict[str, list[str]]) -> migrations.R
         quote = schema_editor.quote_name
         for table, columns in columns_by_table.items():
             for column in columns:
-                name = quote(f"{table}_{column}_like"[:63])
+                # The name Django gives it, so that Django finds it again when it alters the column.
+                name = quote(schema_editor._create_index_name(table, [column], suffix="_like"))
                 schema_editor.execute(
                     f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table)} ({quote(column)} varchar_pattern_ops)"
                 )
