@@ -58,6 +58,16 @@ def test_wsgi_starts_with_a_real_key():
     assert result.stdout.strip() == "ok"
 
 
+def test_a_web_process_loads_its_urls_at_start_and_freezes_them_out_of_the_collector():
+    code = (
+        "import gc, sys; assert 'oms.urls' not in sys.modules and gc.get_freeze_count() == 0; import oms.wsgi; "
+        "print('orders.api' in sys.modules, gc.get_freeze_count() > 50000)"
+    )
+    result = run_python(code, **PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 def test_debug_is_off_unless_asked_for():
     code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
     assert run_python(code, **KEY).stdout.strip() == "False"
