@@ -1,17 +1,20 @@
 """The 缺货 page's rows: each SKU that orders held out of stock are short of, by the rule of the
-hold note (``reservation.shortfalls``: the warehouse that comes closest), with the orders and
-units waiting on it, its free stock per warehouse and the oldest waiting order.
+hold note (``reservation.shortfalls``: the warehouse that comes closest among those the category
+rules let ship the order), with the orders and units waiting on it, its free stock per warehouse
+and the oldest waiting order.
 
-Read-only, three queries whatever the number of held orders: the held orders' lines, the free
-stock of their SKUs, the active warehouses.
+Read-only, three queries whatever the number of held orders (the held orders' lines, the free
+stock of their SKUs, the active warehouses) and the routing rules (kept per process).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from inventory.models import StockLevel
+from orders.flow_reads import read_routing
 from orders.models import OrderLine
 from orders.services.reservation import active_warehouses, shortfalls
+from orders.services.routing import category_refusal
 from orders.states import HoldReason, OrderStatus
 
 
@@ -45,19 +48,22 @@ def short_skus() -> list[ShortSku]:
         .order_by()
         .values_list(
             "order_id", "order__number", "order__province", "order__paid_at", "order__placed_at",
-            "sku_id", "sku__code", "sku__name", "quantity",
+            "sku_id", "sku__code", "sku__name", "sku__category", "quantity",
         )
     )
     if not rows:
         return []
     orders: dict[int, dict] = {}
-    for order_id, number, province, paid_at, placed_at, sku_id, _code, _name, qty in rows:
+    for order_id, number, province, paid_at, placed_at, sku_id, _code, _name, category, qty in rows:
         order = orders.setdefault(
-            order_id, {"number": number, "province": province, "at": paid_at or placed_at, "needs": {}}
+            order_id, {"number": number, "province": province, "at": paid_at or placed_at, "needs": {}, "categories": set()}
         )
         order["needs"][sku_id] = order["needs"].get(sku_id, 0) + qty
-    skus = {sku_id: (code, name) for _o, _n, _p, _pa, _pl, sku_id, code, name, _q in rows}
+        if (category or "").strip():
+            order["categories"].add(category.strip())
+    skus = {sku_id: (code, name) for _o, _n, _p, _pa, _pl, sku_id, code, name, _c, _q in rows}
     warehouses = active_warehouses()
+    rules = read_routing()
     free = {
         (warehouse_id, sku_id): on_hand - reserved
         for warehouse_id, sku_id, on_hand, reserved in StockLevel.objects.filter(
@@ -66,7 +72,8 @@ def short_skus() -> list[ShortSku]:
     }
     found: dict[int, ShortSku] = {}
     for order in orders.values():
-        for sku_id, units_short, _warehouse, _free in shortfalls(order["needs"], order["province"], free, warehouses):
+        allowed = [w for w in warehouses if not category_refusal(w[0], order["categories"], rules)]
+        for sku_id, units_short, _warehouse, _free in shortfalls(order["needs"], order["province"], free, allowed):
             row = found.get(sku_id)
             if row is None:
                 code, name = skus[sku_id]

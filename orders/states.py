@@ -85,6 +85,8 @@ class PlatformStatus:
 #: Holds only the system sets, from what it finds in the catalogue and the stock; a person holds
 #: an order for one of the other reasons (including an address that looks wrong).
 SYSTEM_HOLDS = frozenset({HoldReason.UNKNOWN_SKU, HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE})
+#: Holds a split may clear: no one warehouse has every line, or may ship every line's category.
+SPLIT_MAY_HELP = frozenset({HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE})
 
 HOLDABLE = [OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_REVIEW, OrderStatus.READY, OrderStatus.PICKING]
 

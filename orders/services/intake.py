@@ -35,7 +35,7 @@ from orders.services.allocation import CatalogSku, StockRow, catalog_from_rows, 
 from orders.services.customers import customer_phone, customers_upsert_statement
 from orders.services.reservation import Hold, LiveStock, Reservation, reserve_or_hold
 from orders.services.review import decision_events
-from orders.states import HoldReason, OrderStatus, ships
+from orders.states import SPLIT_MAY_HELP, OrderStatus, ships
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def after_intake(order: Order, config: FlowConfig) -> Order:
         from orders.services.merge import order_merge_auto
 
         return order_merge_auto(order=order.pk)
-    if config.allow_split and order.status == OrderStatus.ON_HOLD and order.hold_reason == HoldReason.OUT_OF_STOCK:
+    if config.allow_split and order.status == OrderStatus.ON_HOLD and order.hold_reason in SPLIT_MAY_HELP:
         from orders.services.split import order_split_by_stock
 
         return order_split_by_stock(order=order.pk)

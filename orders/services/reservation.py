@@ -26,7 +26,7 @@ from orders.flow_reads import RoutingRules, read_routing
 from orders.hooks import ShippingEstimator, estimate_shipping
 from orders.models import Order
 from orders.services.allocation import Allocation, needs_by_sku, serves_province
-from orders.services.routing import route, sku_facts
+from orders.services.routing import category_refusal, route, sku_facts
 from orders.states import HoldReason, ships
 
 NOTE_LIMIT = Order._meta.get_field("hold_note").max_length
@@ -107,9 +107,9 @@ def reserve_or_hold(
         return Reservation(allocation=Allocation(warehouse_id=None, stock_levels={}))
     needs = needs_by_sku(lines, skus)
     facts = sku_facts(skus[line.sku_code] for line in lines)
+    rules = routing if routing is not None else read_routing()
     routed = route(
-        needs=needs, province=recipient.province, rows=stock.rows_for(needs), skus=facts,
-        rules=routing if routing is not None else read_routing(), estimate=estimate,
+        needs=needs, province=recipient.province, rows=stock.rows_for(needs), skus=facts, rules=rules, estimate=estimate,
     )
     for warehouse_id, levels in routed.candidates:
         if stock.take(levels, needs):
@@ -118,8 +118,12 @@ def reserve_or_hold(
                 trace = {**trace, "chosen": warehouse_id, "taken_after": trace.get("chosen")}
             return Reservation(allocation=Allocation(warehouse_id=warehouse_id, stock_levels=levels), route=trace)
     free, warehouses = stock.free(needs)
+    categories = {category for category, _weight in facts.values()} - {""}
+    allowed = [w for w in warehouses if not category_refusal(w[0], categories, rules)]
+    if warehouses and not allowed:
+        return Reservation(hold=no_warehouse_hold(categories, [w[0] for w in warehouses], rules), route=routed.trace)
     codes = {skus[line.sku_code].pk: line.sku_code for line in lines}
-    hold = shortage_hold(needs, codes, recipient.province, free, warehouses)
+    hold = shortage_hold(needs, codes, recipient.province, free, allowed)
     return Reservation(hold=hold, route=routed.trace)
 
 
@@ -149,6 +153,29 @@ def bad_address_hold(missing: list[str]) -> Hold:
     parts = "、".join(missing)
     return Hold(
         HoldReason.BAD_ADDRESS, _("地址缺少：%(parts)s") % {"parts": parts}, _("地址仍缺少：%(parts)s") % {"parts": parts}
+    )
+
+
+def no_warehouse_hold(categories: set[str], warehouse_ids: list[int], rules: RoutingRules) -> Hold:
+    """No active warehouse may ship the order's categories together (the category rules: 生鲜 only
+    from a cold-chain warehouse, "only"/"never" these warehouses), whatever their stock: restocking
+    cannot help, a rule or a warehouse must change (or the order be split, one category per
+    warehouse). The note names each category no warehouse may ship, with the rule's words."""
+    reasons = []
+    for category in sorted(categories):
+        refusals = [category_refusal(pk, {category}, rules) for pk in warehouse_ids]
+        if all(refusals):
+            reasons.append(refusals[0])
+    if reasons:
+        note = _("%(reasons)s，没有一个启用的仓库可以发") % {"reasons": "；".join(reasons)}
+    else:
+        note = _("没有一个仓库可以同时发类目%(categories)s") % {
+            "categories": "".join(f"「{category}」" for category in sorted(categories))
+        }
+    note = Truncator(note).chars(NOTE_LIMIT)
+    return Hold(
+        HoldReason.NO_WAREHOUSE, note,
+        _("仍然没有可发货的仓库：%(note)s（请先修改仓库的冷链标记或类目发货规则）") % {"note": note},
     )
 
 

@@ -25,7 +25,7 @@ from orders.services.lifecycle import check_note, lock_order, order_release_hold
 from orders.services.reroute import refuse_unless_before_picking
 from orders.services.reservation import LiveStock
 from orders.services.routing import sku_facts, split_plan
-from orders.states import HoldReason, OrderStatus
+from orders.states import SPLIT_MAY_HELP, OrderStatus
 
 #: Fields the new order takes over from the original.
 COPIED = (
@@ -58,7 +58,7 @@ def order_split(*, order: Order | int, line_ids: list[int], actor=None, note: st
         if len(moving) == len(lines):
             raise OrderActionRefused(_("不能拆出全部商品行：至少留一行在原订单"), code="bad_lines")
         new = _split(locked, moving, number=number, actor=actor, note=note)
-    if retry and locked.status == OrderStatus.ON_HOLD and locked.hold_reason in (HoldReason.OUT_OF_STOCK, HoldReason.NO_WAREHOUSE):
+    if retry and locked.status == OrderStatus.ON_HOLD and locked.hold_reason in SPLIT_MAY_HELP:
         for part in (locked.pk, new.pk):
             order_release_hold(order=part, actor=actor, note=_("拆单后重新占用库存"), keep_held=True)
         new.refresh_from_db()
@@ -99,11 +99,12 @@ def _split(original: Order, moving: list[OrderLine], *, number: str, actor, note
 
 
 def order_split_by_stock(*, order: Order | int, actor=None) -> Order:
-    """The routing's split: an order held out of stock that no single warehouse can take, but
-    several together can (``routing.split_plan``), is split into one order per warehouse and
+    """The routing's split: an order held because no single warehouse can take it (out of stock, or
+    its categories never ship from one warehouse together), but several together can
+    (``routing.split_plan``), is split into one order per warehouse and
     each part reserved. Returns the original order as it is then (unchanged when no split helps)."""
     original = Order.objects.get(pk=order.pk if isinstance(order, Order) else order)
-    if original.status != OrderStatus.ON_HOLD or original.hold_reason != HoldReason.OUT_OF_STOCK:
+    if original.status != OrderStatus.ON_HOLD or original.hold_reason not in SPLIT_MAY_HELP:
         return original
     lines = [line for line in original.lines.order_by("pk") if line.ships and line.sku_code]
     skus = resolve_skus(line.sku_code for line in lines)

@@ -9,9 +9,16 @@ from inventory.services import stock_adjust, stock_receive
 from orders.events import EventAction
 from orders.flow_models import CategoryMode, CategoryRoute, ProvinceRoute
 from orders.models import Order, OrderSource
-from orders.services import OrderActionRefused, order_change_address, order_intake, order_start_picking
+from orders.services import (
+    OrderActionRefused,
+    order_change_address,
+    order_intake,
+    order_release_hold,
+    order_start_picking,
+)
 from orders.services.reroute import order_reroute
 from orders.services.routing import FACTOR_COST, FACTOR_ONLY, FACTOR_ORDER, FACTOR_PRIORITY
+from orders.shortages import short_skus
 from orders.states import HoldReason, OrderStatus
 from tests.fixtures.ledger import assert_ledger_matches, stock_snapshot
 from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
@@ -42,7 +49,8 @@ def test_fresh_goods_only_from_a_cold_chain_warehouse(stocked, make_draft, wareh
     Sku.objects.filter(code="A001").update(category="生鲜")
     CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
     held = order_intake(draft=make_draft([("A001", 1)])).order
-    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.OUT_OF_STOCK)
+    # 100 units in each warehouse, none of them cold-chain: no warehouse, not a shortage.
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.NO_WAREHOUSE)
     warehouse_gz.cold_chain = True
     warehouse_gz.save()  # as the admin does (a save forgets the rules the intake keeps: core.config_cache)
     order = order_intake(draft=make_draft([("A001", 1), ("A002", 1)])).order
@@ -51,6 +59,67 @@ def test_fresh_goods_only_from_a_cold_chain_warehouse(stocked, make_draft, wareh
     assert "冷链" in excluded[warehouse_hz.pk] and not excluded[warehouse_gz.pk]
     # Other categories still go where the province says.
     assert order_intake(draft=make_draft([("A002", 1)])).order.warehouse == warehouse_hz
+
+
+def test_no_warehouse_may_ship_the_category_holds_it_as_no_warehouse_until_a_rule_changes(
+    stocked, make_draft, warehouse_hz, warehouse_gz, ops_user
+):
+    Sku.objects.filter(code="A001").update(category="生鲜")
+    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
+    held = order_intake(draft=make_draft([("A001", 1), ("A002", 1)])).order
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.NO_WAREHOUSE)
+    assert held.hold_note == "类目「生鲜」只能从冷链仓发货，没有一个启用的仓库可以发"
+    assert not held.lines.filter(reserved_quantity__gt=0).exists()
+    # Restocking cannot help: it is not on the 缺货 page, and a person's release is refused, changing nothing.
+    assert [row.code for row in short_skus()] == []
+    before = stock_snapshot()
+    with pytest.raises(OrderActionRefused, match="仍然没有可发货的仓库：类目「生鲜」只能从冷链仓发货"):
+        order_release_hold(order=held.pk, actor=ops_user)
+    assert stock_snapshot() == before
+    assert Order.objects.get(pk=held.pk).hold_reason == HoldReason.NO_WAREHOUSE
+    # Once a cold-chain warehouse exists, the release reserves it there.
+    warehouse_gz.cold_chain = True
+    warehouse_gz.save()
+    released = order_release_hold(order=held.pk, actor=ops_user)
+    assert released.status != OrderStatus.ON_HOLD and released.warehouse == warehouse_gz
+    assert_ledger_matches()
+
+
+def test_categories_no_one_warehouse_may_ship_together_are_split_when_the_shop_allows(
+    stocked, make_draft, warehouse_hz, warehouse_gz, taobao_channel, shop_policy
+):
+    Sku.objects.filter(code="A001").update(category="生鲜")
+    Sku.objects.filter(code="A002").update(category="大件")
+    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
+    CategoryRoute.objects.create(category="大件", mode=CategoryMode.NEVER).warehouses.add(warehouse_gz)
+    warehouse_gz.cold_chain = True
+    warehouse_gz.save()
+    held = order_intake(draft=make_draft([("A001", 1), ("A002", 1)])).order
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.NO_WAREHOUSE)
+    assert held.hold_note == "没有一个仓库可以同时发类目「大件」「生鲜」"
+    shop_policy(taobao_channel, allow_split=True)
+    draft = make_draft([("A001", 1), ("A002", 1)])
+    order_intake(draft=draft)
+    parts = Order.objects.filter(sources__external_id=draft.external_id).distinct().order_by("pk")
+    assert sorted((p.warehouse.code, p.lines.get().sku_code) for p in parts) == [("GZ", "A001"), ("HZ", "A002")]
+    assert all(p.status != OrderStatus.ON_HOLD for p in parts)
+    assert_ledger_matches()
+
+
+def test_a_shortage_note_names_only_warehouses_that_may_ship_the_category(
+    skus, make_draft, warehouse_hz, warehouse_gz
+):
+    Sku.objects.filter(code="A001").update(category="生鲜")
+    CategoryRoute.objects.create(category="生鲜", mode=CategoryMode.COLD_CHAIN)
+    warehouse_gz.cold_chain = True
+    warehouse_gz.save()
+    stock_receive(sku=skus[0], warehouse=warehouse_hz, quantity=50, reference="opening")  # plenty, may not ship it
+    stock_receive(sku=skus[0], warehouse=warehouse_gz, quantity=1, reference="opening")
+    held = order_intake(draft=make_draft([("A001", 3)])).order
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.OUT_OF_STOCK)
+    assert held.hold_note == "A001 缺 2 件（广州仓可用 1）"
+    [row] = short_skus()
+    assert (row.code, row.orders, row.short) == ("A001", 1, 2)
 
 
 def test_category_only_and_never(stocked, make_draft, warehouse_hz, warehouse_gz):
