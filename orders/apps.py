@@ -20,3 +20,14 @@ class OrdersConfig(AppConfig):
             FlowSettings, ChannelPolicy, ReviewRule, ProvinceRoute, CategoryRoute, CategoryRoute.warehouses.through,
             Warehouse, channel_model(),
         )
+        # Orders held 无可发货仓库 are re-run when what decides it changes (orders.services.rules_rerun).
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from orders.services.rules_rerun import no_warehouse_rerun_queue
+
+        for model in (Warehouse, CategoryRoute):
+            post_save.connect(no_warehouse_rerun_queue, sender=model, dispatch_uid=f"no_warehouse:{model.__name__}")
+            post_delete.connect(no_warehouse_rerun_queue, sender=model, dispatch_uid=f"no_warehouse_del:{model.__name__}")
+        m2m_changed.connect(
+            no_warehouse_rerun_queue, sender=CategoryRoute.warehouses.through, dispatch_uid="no_warehouse:links"
+        )

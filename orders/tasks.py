@@ -44,3 +44,11 @@ def archive_events() -> str:
     """Events of long-finished orders to the archive (one bounded run)."""
     run = order_events_archive()
     return f"orders={run.orders} events={run.events} done={run.done}"
+
+
+def no_warehouse_rerun(after: int = 0) -> str:
+    """Re-run the orders held 无可发货仓库 after a warehouse or category rule changed (one bounded run)."""
+    from orders.services.rules_rerun import no_warehouse_rerun as rerun
+
+    report = rerun(after=after)
+    return f"released={len(report.released)} still_held={len(report.still_held)} more={report.resume_after is not None}"
