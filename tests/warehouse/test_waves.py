@@ -1,6 +1,7 @@
 """Waves by the rules, pick lists in bin order, release / reassign / cancel through the order services."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -9,7 +10,9 @@ from django.utils import timezone
 from orders.models import Order, OrderEvent, Priority
 from orders.services import order_cancel, order_hold
 from orders.states import OrderStatus
+from warehouse.carriers.proposal import carrier_propose
 from warehouse.models import FloorMember, PickLine, WaveKind, WaveOrder, WaveStatus
+from warehouse.models.carriers import Carrier, CarrierRate, CarrierService, RateZone
 from warehouse.services import FloorRefused, wave_build, wave_cancel, wave_reassign, wave_release
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +69,56 @@ def test_limits_split_waves_and_each_carrier_gets_its_own(floor_order, superviso
     assert [(w.carrier, w.order_count) for w in waves] == [("ZTO", 2), ("ZTO", 2), ("ZTO", 1), ("SF", 1)]
     # A second build finds nothing left: every order is in a live wave.
     assert wave_build(warehouse=orders[0].warehouse_id, actor=supervisor) == []
+
+
+@pytest.fixture
+def two_carriers(warehouse_hz):
+    """From 杭州仓: 中通 is the cheaper to 浙江, 顺丰 to 上海; both express-free standard services."""
+    zto = Carrier.objects.create(code="ZTO", name="中通快递", short_name="中通")
+    sf = Carrier.objects.create(code="SF", name="顺丰速运", short_name="顺丰")
+    zto_std = CarrierService.objects.create(carrier=zto, name="中通标快")
+    sf_std = CarrierService.objects.create(carrier=sf, name="顺丰标快")
+    zhejiang = RateZone.objects.create(warehouse=warehouse_hz, name="省内", provinces=["浙江"])
+    shanghai = RateZone.objects.create(warehouse=warehouse_hz, name="上海", provinces=["上海"])
+    for service, zone, price in ((zto_std, zhejiang, "5"), (sf_std, zhejiang, "9"), (zto_std, shanghai, "12"), (sf_std, shanghai, "8")):
+        CarrierRate.objects.create(service=service, zone=zone, first_price=Decimal(price), step_price=Decimal("1"))
+    return zto, sf
+
+
+def test_waves_group_by_the_carrier_the_label_will_name(floor_order, supervisor, two_carriers, warehouse_hz):
+    shanghai = {"province": "上海市", "city": "上海市", "district": "浦东新区"}
+    zhejiang = [floor_order([("F001", 2)]) for _ in range(2)]
+    to_shanghai = [floor_order([("F002", 2)], **shanghai), floor_order([("F003", 1), ("F001", 1)], **shanghai)]
+    weightless = floor_order([("F005", 2)])  # no weight known: the label decides
+    assert {o.warehouse_id for o in zhejiang + to_shanghai + [weightless]} == {warehouse_hz.pk}
+
+    waves = wave_build(warehouse=warehouse_hz, actor=supervisor)
+
+    members = {w.carrier: sorted(w.wave_orders.values_list("order_id", flat=True)) for w in waves}
+    assert members == {
+        "中通快递": sorted(o.pk for o in zhejiang),
+        "顺丰速运": sorted(o.pk for o in to_shanghai),
+        "": [weightless.pk],
+    }
+    assert all(w.kind == WaveKind.BATCH for w in waves)
+    # The same rule as the label's proposal, on the goods' weight (no box yet).
+    for order in zhejiang + to_shanghai:
+        weight = sum(line.sku.unit_weight_g * line.quantity for line in order.lines.select_related("sku"))
+        assert carrier_propose(order=order, weight_g=weight).quote.carrier == next(
+            carrier for carrier, ids in members.items() if order.pk in ids
+        )
+
+
+def test_the_picker_sees_the_wave_carrier_on_the_task_list(floor_order, supervisor, two_carriers, warehouse_hz, picker_hz):
+    from django.test import Client
+
+    floor_order([("F001", 2)])
+    (wave,) = wave_build(warehouse=warehouse_hz, actor=supervisor)
+    wave_release(wave=wave, actor=supervisor, assignee=picker_hz)
+    client = Client()
+    client.force_login(picker_hz)
+    page = client.get("/floor/").content.decode()
+    assert wave.number in page and "批量拣货 · 中通快递 · 1 单 2 件" in page
 
 
 def test_unit_limit(floor_order, supervisor):

@@ -83,10 +83,9 @@ def rate_price(rate: CarrierRate, billing_g: int) -> Decimal:
 def zone_for(order: Order) -> RateZone:
     if order.warehouse_id is None:
         raise ShippingRefused(_("订单 %(number)s 尚未分配发货仓") % {"number": order.number}, code="no_warehouse")
-    province = normalize_province(order.province)
-    for zone in RateZone.objects.filter(warehouse_id=order.warehouse_id).order_by("sequence", "id"):
-        if province in {normalize_province(p) for p in zone.provinces}:
-            return zone
+    zone = _zone_of(RateZone.objects.filter(warehouse_id=order.warehouse_id).order_by("sequence", "id"), order.province)
+    if zone is not None:
+        return zone
     raise ShippingRefused(
         _("发货仓没有覆盖「%(province)s」的运费分区，请在运费分区里添加") % {"province": order.province or "?"},
         code="no_zone",
@@ -128,6 +127,20 @@ def quotes_for(
     cutoffs = dict(
         CarrierPickup.objects.filter(warehouse_id=order.warehouse_id).values_list("carrier_id", "cutoff")
     )
+    return zone, _quotes(rates, weight_g, box_mm, priority=order.priority, local=local, cutoffs=cutoffs)
+
+
+def _zone_of(zones, province: str) -> RateZone | None:
+    """The first zone (in the order given) whose provinces include ``province``."""
+    wanted = normalize_province(province)
+    for zone in zones:
+        if wanted in {normalize_province(p) for p in zone.provinces}:
+            return zone
+    return None
+
+
+def _quotes(rates, weight_g: int, box_mm, *, priority: int, local: datetime, cutoffs: dict) -> list[Quote]:
+    """Each rate priced for the parcel, cheapest first (rates with ``service__carrier`` loaded)."""
     quotes = []
     for rate in rates:
         service = rate.service
@@ -141,12 +154,25 @@ def quotes_for(
                 price=rate_price(rate, billing),
                 billing_weight_g=billing,
                 transit_days=rate.transit_days,
-                meets_priority=_meets(order.priority, service.level, rate.transit_days),
+                meets_priority=_meets(priority, service.level, rate.transit_days),
                 before_cutoff=local.time() < cutoffs.get(service.carrier_id, DEFAULT_CUTOFF),
             )
         )
     quotes.sort(key=lambda q: (q.price, q.transit_days, q.carrier, q.service))
-    return zone, quotes
+    return quotes
+
+
+def _choose(quotes: list[Quote], priority: int) -> tuple[Quote, list[Quote], list[Quote]]:
+    """The proposal's rule: (the chosen quote, those meeting the priority, the pool it came from).
+    The cheapest meeting the priority, among those still collected today for 加急/特急 when any
+    is; when none meets it, the fastest (express first, then cheapest)."""
+    meeting = [q for q in quotes if q.meets_priority]
+    if not meeting:
+        return min(quotes, key=lambda q: (q.transit_days, q.level != ServiceLevel.EXPRESS, q.price)), meeting, []
+    pool = meeting
+    if priority != Priority.NORMAL and any(q.before_cutoff for q in meeting):
+        pool = [q for q in meeting if q.before_cutoff]
+    return pool[0], meeting, pool
 
 
 def carrier_propose(*, order: Order, weight_g: int, box_mm=None, now: datetime | None = None) -> Proposal:
@@ -162,18 +188,13 @@ def carrier_propose(*, order: Order, weight_g: int, box_mm=None, now: datetime |
         )
     priority_label = Priority(order.priority).label
     requirement = _requirement(order.priority)
-    meeting = [q for q in quotes if q.meets_priority]
+    best, meeting, pool = _choose(quotes, order.priority)
     if not meeting:
-        best = min(quotes, key=lambda q: (q.transit_days, q.level != ServiceLevel.EXPRESS, q.price))
         reason = _(
             "%(priority)s订单（%(requirement)s）：没有服务能做到，改选最快的 %(service)s，约 %(days)d 天，"
             "¥%(price)s（计费重 %(kg)s kg，%(zone)s）"
         )
     else:
-        pool = meeting
-        if order.priority != Priority.NORMAL and any(q.before_cutoff for q in meeting):
-            pool = [q for q in meeting if q.before_cutoff]
-        best = pool[0]
         reason = _(
             "%(priority)s订单（%(requirement)s）：%(service)s ¥%(price)s，是 %(count)d 个满足时效的服务中最便宜的"
             "（计费重 %(kg)s kg，%(zone)s，约 %(days)d 天）"
@@ -193,6 +214,46 @@ def carrier_propose(*, order: Order, weight_g: int, box_mm=None, now: datetime |
         "days": best.transit_days,
     }
     return Proposal(quote=best, reason=reason[:500], zone=zone, quotes=quotes)
+
+
+@dataclass(frozen=True)
+class PlannedParcel:
+    """An order before it is packed, as ``planned_carriers`` weighs it."""
+
+    order_id: int
+    province: str
+    priority: int
+    #: The goods' weight (the SKUs' unit weights × quantities); 0 when unknown.
+    weight_g: int
+
+
+def planned_carriers(*, warehouse_id: int, parcels: list[PlannedParcel], now: datetime | None = None) -> dict[int, str]:
+    """The carrier each order's label will most likely name, before it is packed (for waves:
+    one pickup cut-off per wave): ``carrier_propose``'s rule on the goods' weight, no box yet.
+    One read of the warehouse's rate zones, rates and pickup times for all of them. An order with
+    no known weight, or that no active service reaches, gets "" (the label decides)."""
+    if not parcels:
+        return {}
+    zones = list(RateZone.objects.filter(warehouse_id=warehouse_id).order_by("sequence", "id"))
+    if not zones:
+        return {parcel.order_id: "" for parcel in parcels}
+    rates: dict[int, list[CarrierRate]] = {}
+    for rate in CarrierRate.objects.filter(
+        zone__in=zones, service__active=True, service__carrier__active=True
+    ).select_related("service__carrier"):
+        rates.setdefault(rate.zone_id, []).append(rate)
+    cutoffs = dict(CarrierPickup.objects.filter(warehouse_id=warehouse_id).values_list("carrier_id", "cutoff"))
+    local = timezone.localtime(now or timezone.now())
+    planned = {}
+    for parcel in parcels:
+        zone = _zone_of(zones, parcel.province)
+        found = rates.get(zone.pk) if zone is not None else None
+        if not found or not 0 < parcel.weight_g <= MAX_WEIGHT_G:
+            planned[parcel.order_id] = ""
+            continue
+        quotes = _quotes(found, parcel.weight_g, None, priority=parcel.priority, local=local, cutoffs=cutoffs)
+        planned[parcel.order_id] = _choose(quotes, parcel.priority)[0].carrier
+    return planned
 
 
 def _kg(grams: int) -> str:

@@ -18,6 +18,7 @@ from inventory.models import Warehouse
 from orders.models import Order, OrderLine, Priority
 from orders.services import OrderActionRefused, order_start_picking, order_stop_picking
 from orders.states import GiftKind, OrderStatus
+from warehouse.carriers.proposal import PlannedParcel, planned_carriers
 from warehouse.models import LIVE_WAVE_STATUSES, PickLine, Wave, WaveKind, WaveOrder, WaveStatus
 from warehouse.selectors import floor_settings_for, may_work_in
 from warehouse.services.common import check_access
@@ -51,7 +52,8 @@ def wave_build(
     Rules, in this order: only orders fully reserved in this warehouse and without an open
     exception; with ``ship_by``, only orders promised to ship by then (or with no promise);
     urgent (加急/特急) orders and orders bigger than ``max_units`` each get a wave of their own
-    (按单拣货, one tote); the rest are grouped by carrier (one pickup cut-off per wave), one-line
+    (按单拣货, one tote); the rest are grouped by carrier (one pickup cut-off per wave: the carrier
+    the label will most likely name, ``carriers.proposal.planned_carriers``), one-line
     one-unit orders apart (单品单件) from the others (批量拣货 with slots), most urgent and
     earliest promised first, at most ``max_orders`` orders and ``max_units`` units a wave
     (defaults: the warehouse's floor settings). Each wave's pick list sums the units per SKU and
@@ -99,26 +101,34 @@ def _candidates(warehouse_id: int, ship_by: datetime | None, *, stations: bool =
         orders = orders.filter(Q(promised_ship_at__lte=ship_by) | Q(promised_ship_at__isnull=True))
     rows = list(
         orders.order_by(F("priority").desc(), F("promised_ship_at").asc(nulls_last=True), "paid_at", "pk").values_list(
-            "pk", "carrier", "priority"
+            "pk", "carrier", "priority", "province"
         )
     )
     if not rows:
         return []
     lines: dict[int, list[tuple[int, int, int]]] = {}
+    weights: dict[int, int] = {}
     incomplete: set[int] = set()
-    for order_id, sku_id, level_id, quantity, reserved, line_warehouse in (
+    for order_id, sku_id, level_id, quantity, reserved, line_warehouse, unit_weight in (
         OrderLine.objects.filter(order__in=orders)
         .exclude(gift=GiftKind.NOT_SHIPPED)  # a gift the shop does not ship is not picked
-        .values_list("order_id", "sku_id", "stock_level_id", "quantity", "reserved_quantity", "warehouse_id")
+        .values_list(
+            "order_id", "sku_id", "stock_level_id", "quantity", "reserved_quantity", "warehouse_id", "sku__unit_weight_g"
+        )
     ):
         if sku_id is None or level_id is None or reserved != quantity or line_warehouse != warehouse_id:
             incomplete.add(order_id)
         else:
             lines.setdefault(order_id, []).append((sku_id, level_id, quantity))
+            weights[order_id] = weights.get(order_id, 0) + (unit_weight or 0) * quantity
+    waiting = [row for row in rows if row[0] in lines and row[0] not in incomplete]
+    planned = {} if stations else planned_carriers(
+        warehouse_id=warehouse_id,
+        parcels=[PlannedParcel(pk, province, priority, weights[pk]) for pk, carrier, priority, province in waiting if not carrier],
+    )
     return [
-        _Candidate(pk=pk, carrier=carrier, priority=priority, lines=lines[pk])
-        for pk, carrier, priority in rows
-        if pk in lines and pk not in incomplete
+        _Candidate(pk=pk, carrier=carrier or planned.get(pk, ""), priority=priority, lines=lines[pk])
+        for pk, carrier, priority, _province in waiting
     ]
 
 
