@@ -199,8 +199,8 @@ class RawIntake:
                 return self._write(ctx, (warehouse_id, levels, needs), "", "", trace)
             except _Shortage:
                 continue
-        note = self._shortage_note(draft, ctx["skus"], needs)
-        return self._write(ctx, None, "out_of_stock", note, routed.trace)
+        reason, note = self._hold(draft, ctx["skus"], needs, ctx["flow"].routing)
+        return self._write(ctx, None, reason, note, routed.trace)
 
     def _plan(self, draft, ctx, stock_rows):
         from django.utils.text import Truncator
@@ -381,15 +381,27 @@ class RawIntake:
         return row[0]
 
 
-    def _shortage_note(self, draft, skus, needs) -> str:
-        """The order core's wording of what is short in the warehouse that comes closest."""
+    def _hold(self, draft, skus, needs, rules) -> tuple[str, str]:
+        """The order core's hold when no warehouse took the order: 无可发货仓库 when the category
+        rules leave no active warehouse (its words: ``reservation.no_warehouse_hold``), else what is
+        short in the warehouse that comes closest among those the rules allow."""
         from orders.address import normalize_province
+        from orders.services.reservation import no_warehouse_hold
+        from orders.services.routing import category_refusal
 
-        warehouses, free = {}, {}
+        categories = {(category or "").strip() for _pk, _name, category, _weight in skus.values()} - {""}
+        everywhere, warehouses, free = [], {}, {}
         for wid, name, provinces, sku_id, available in self.conn.execute(SHORTAGE_SQL, [list(needs)]):
+            if wid not in everywhere:
+                everywhere.append(wid)
+            if category_refusal(wid, categories, rules):
+                continue
             warehouses[wid] = (name, provinces)
             if sku_id is not None:
                 free[(wid, sku_id)] = available
+        if not warehouses:
+            hold = no_warehouse_hold(categories, everywhere, rules)
+            return hold.reason, hold.note
         wanted = normalize_province(draft.recipient.province)
 
         def closeness(wid):
@@ -404,7 +416,7 @@ class RawIntake:
             available = max(free.get((best, sku_id), 0), 0)
             if best is not None and available < qty:
                 parts.append(f"{codes[sku_id]} 缺 {qty - available} 件（{warehouses[best][0]}可用 {available}）")
-        return "；".join(parts)[:500] if parts else "没有一个仓库能整单发货"
+        return "out_of_stock", "；".join(parts)[:500] if parts else "没有一个仓库能整单发货"
 
 
 class _Shortage(Exception):

@@ -69,7 +69,7 @@ def test_every_sku_short_in_that_warehouse_is_named_in_code_order(scarce, make_d
 def test_with_no_active_warehouse_the_note_says_so(scarce, make_draft):
     Warehouse.objects.update(active=False)
     order = order_intake(draft=make_draft([("HJ002", 1)])).order
-    assert held(order) == (OrderStatus.ON_HOLD, HoldReason.OUT_OF_STOCK, "没有一个仓库能整单发货")
+    assert held(order) == (OrderStatus.ON_HOLD, HoldReason.NO_WAREHOUSE, "没有启用的仓库")
 
 
 def test_the_batch_intake_words_the_shortage_as_the_single_intake(scarce, taobao_channel, make_draft):

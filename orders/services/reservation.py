@@ -120,7 +120,7 @@ def reserve_or_hold(
     free, warehouses = stock.free(needs)
     categories = {category for category, _weight in facts.values()} - {""}
     allowed = [w for w in warehouses if not category_refusal(w[0], categories, rules)]
-    if warehouses and not allowed:
+    if not allowed:
         return Reservation(hold=no_warehouse_hold(categories, [w[0] for w in warehouses], rules), route=routed.trace)
     codes = {skus[line.sku_code].pk: line.sku_code for line in lines}
     hold = shortage_hold(needs, codes, recipient.province, free, allowed)
@@ -157,10 +157,13 @@ def bad_address_hold(missing: list[str]) -> Hold:
 
 
 def no_warehouse_hold(categories: set[str], warehouse_ids: list[int], rules: RoutingRules) -> Hold:
-    """No active warehouse may ship the order's categories together (the category rules: 生鲜 only
-    from a cold-chain warehouse, "only"/"never" these warehouses), whatever their stock: restocking
-    cannot help, a rule or a warehouse must change (or the order be split, one category per
-    warehouse). The note names each category no warehouse may ship, with the rule's words."""
+    """No active warehouse may ship the order: none is active (``warehouse_ids`` empty), or the
+    category rules (生鲜 only from a cold-chain warehouse, "only"/"never" these warehouses) leave
+    none for its categories together, whatever their stock: restocking cannot help, a rule or a
+    warehouse must change (or the order be split, one category per warehouse). The note names
+    each category no warehouse may ship, with the rule's words."""
+    if not warehouse_ids:
+        return Hold(HoldReason.NO_WAREHOUSE, _("没有启用的仓库"), _("仍然没有启用的仓库：请先启用一个仓库"))
     reasons = []
     for category in sorted(categories):
         refusals = [category_refusal(pk, {category}, rules) for pk in warehouse_ids]
