@@ -71,8 +71,13 @@ def _queue(after: int = 0) -> None:
 
 
 def no_warehouse_rerun_queue(action: str = "", **_signal) -> None:
-    """A signal receiver: after the change commits, re-run the orders held 无可发货仓库, if any."""
+    """A signal receiver: after the change commits, re-run the orders held 无可发货仓库, if any.
+    One run per transaction, however many saves it makes (an admin save of a category rule sends
+    one for the rule and more for its warehouse links)."""
     if action.startswith("pre_"):
         return  # a link change signals before and after; the run waits for "after"
+    # Django keeps the transaction's pending callbacks as (savepoints, function, robust).
+    if any(func is _queue for _sids, func, _robust in transaction.get_connection().run_on_commit):
+        return
     if _waiting().exists():
         transaction.on_commit(_queue)

@@ -1,6 +1,9 @@
-"""Orders held 无可发货仓库 are re-run by themselves when the warehouses or category rules change."""
+"""Orders held 无可发货仓库 are re-run by themselves when the warehouses or category rules change.
+
+Real commits (``transaction=True``): the run is queued when a change commits, once per transaction."""
 
 import pytest
+from django.db import transaction
 
 from inventory.models import Sku
 from orders.flow_models import CategoryMode, CategoryRoute
@@ -8,6 +11,8 @@ from orders.services import order_cancel, order_intake
 from orders.services.rules_rerun import TASK, no_warehouse_rerun
 from orders.states import HoldReason, OrderStatus
 from tests.fixtures.ledger import assert_ledger_matches
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -30,10 +35,10 @@ def _held(make_draft, count=1):
 
 
 def test_marking_a_warehouse_cold_chain_queues_a_re_run_that_releases_them(
-    fresh_rule, make_draft, warehouse_gz, queued_tasks, django_capture_on_commit_callbacks
+    fresh_rule, make_draft, warehouse_gz, queued_tasks
 ):
     first, second = _held(make_draft, 2)
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         warehouse_gz.cold_chain = True
         warehouse_gz.save()
     assert queued_tasks == [(TASK, 0)]
@@ -47,18 +52,18 @@ def test_marking_a_warehouse_cold_chain_queues_a_re_run_that_releases_them(
 
 
 def test_a_category_rule_deleted_or_relinked_queues_a_re_run_only_when_orders_wait(
-    fresh_rule, make_draft, warehouse_hz, queued_tasks, django_capture_on_commit_callbacks
+    fresh_rule, make_draft, warehouse_hz, queued_tasks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         warehouse_hz.save()  # nothing waits: nothing queued
     assert queued_tasks == []
     [held] = _held(make_draft)
     only = CategoryRoute.objects.create(category="大件", mode=CategoryMode.ONLY)
     queued_tasks.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         only.warehouses.add(warehouse_hz)  # one run for the link, not one before and one after
     assert queued_tasks == [(TASK, 0)]
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         fresh_rule.delete()
     assert len(queued_tasks) == 2
     assert no_warehouse_rerun().released == [held.number]
@@ -66,12 +71,25 @@ def test_a_category_rule_deleted_or_relinked_queues_a_re_run_only_when_orders_wa
     assert held.status != OrderStatus.ON_HOLD
 
 
+def test_one_transaction_of_several_changes_queues_one_run(
+    fresh_rule, make_draft, warehouse_hz, warehouse_gz, queued_tasks
+):
+    _held(make_draft)
+    with transaction.atomic():
+        # As the admin saves a rule with its warehouse links, then a warehouse.
+        fresh_rule.save()
+        fresh_rule.warehouses.set([warehouse_hz])
+        warehouse_gz.cold_chain = True
+        warehouse_gz.save()
+    assert queued_tasks == [(TASK, 0)]
+
+
 def test_orders_still_held_stay_held_and_runs_continue_where_they_stopped(
-    fresh_rule, make_draft, warehouse_gz, ops_user, queued_tasks, django_capture_on_commit_callbacks
+    fresh_rule, make_draft, warehouse_gz, ops_user, queued_tasks
 ):
     first, second, third = _held(make_draft, 3)
     order_cancel(order=second.pk, actor=ops_user, note="买家取消")
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         report = no_warehouse_rerun(limit=1)  # nothing changed: still no warehouse
     assert report.still_held == [first.number] and report.resume_after == first.pk
     assert queued_tasks == [(TASK, first.pk)]  # the next run goes on after it
